@@ -1,0 +1,70 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint typecheck contracts migrations-check deploy-check schema-check pytest install lock services clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## run: start the service on http://$(HOST):$(PORT) with demo data (SQLite unless DATABASE_URL is set)
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo_data --if-empty
+	@echo ""
+	@echo "  API:   http://$(HOST):$(PORT)/api/movies/"
+	@echo "  Docs:  http://$(HOST):$(PORT)/api/docs/   (ReDoc: /api/redoc/)"
+	@echo "  Admin: http://$(HOST):$(PORT)/admin/      (demo curator: curator / demo-curator-pass)"
+	@echo ""
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## test: every gate CI runs: lint, format, types, import contracts, migrations, deploy check, schema, tests
+test: install lint typecheck contracts migrations-check deploy-check schema-check pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+contracts: install
+	$(BIN)/lint-imports
+
+migrations-check: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+deploy-check: install
+	DJANGO_SETTINGS_MODULE=config.settings.production \
+	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+schema-check: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --api-version 2 --file /dev/null
+
+pytest: install
+	$(BIN)/pytest
+
+## lock: regenerate the pinned requirements from requirements*.in
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements.in -o requirements.txt
+	$(BIN)/uv pip compile --quiet --python-version 3.11 requirements-dev.in -o requirements-dev.txt
+
+## services: start PostgreSQL and Redis on loopback; prints the URLs to export
+services:
+	@.ci/services start
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache .coverage db.sqlite3

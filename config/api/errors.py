@@ -1,0 +1,120 @@
+"""Every error under /api/ as RFC 9457 problem details (SPEC section 5).
+
+Body: `{type, title, status, detail, code, request_id}` plus `errors: [{field, code, message}]`
+for validation errors, served as `application/problem+json`. DRF exceptions go through
+`exception_handler`; Django's own 400/403/404/500 under /api/ go through the `handler*` views.
+"""
+
+import json
+from collections.abc import Iterator
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views import defaults
+from rest_framework import exceptions
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from config.api.versioning import API_PATH_PREFIX, UnsupportedVersion, supported_versions
+from config.logging import request_id_var
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem(status: int, detail: str, code: str, **extra: Any) -> dict[str, Any]:
+    """The problem-details body for an error."""
+    return {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "request_id": request_id_var.get(),
+        **extra,
+    }
+
+
+def _field_errors(detail: Any, field: str | None = None) -> Iterator[dict[str, Any]]:
+    """Flatten DRF's nested error detail into `{field, code, message}` items.
+
+    Nested fields are joined with dots (`genres.1`); errors not tied to a field have `field: null`.
+    """
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = None if key in ("non_field_errors", "__all__") else str(key)
+            yield from _field_errors(value, f"{field}.{name}" if field and name else (name or field))
+    elif isinstance(detail, list):
+        for item in detail:
+            yield from _field_errors(item, field)
+    else:
+        yield {"field": field, "code": getattr(detail, "code", "invalid"), "message": str(detail)}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's exception handler, rendering problem details; unknown exceptions become 500s."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+
+    headers: dict[str, str] = {}
+    if auth_header := getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = auth_header
+    if wait := getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(wait) + (0 if float(wait).is_integer() else 1))
+
+    extra: dict[str, Any] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        errors = list(_field_errors(exc.detail))
+        named = ", ".join(sorted({e["field"] for e in errors if e["field"]}))
+        detail = f"Invalid input in: {named}." if named else (errors[0]["message"] if errors else "Invalid input.")
+        body = problem(exc.status_code, detail, "invalid", errors=errors)
+    else:
+        detail_obj = exc.detail
+        code = getattr(detail_obj, "code", None) or exc.default_code
+        if isinstance(exc, UnsupportedVersion):
+            extra["supported_versions"] = supported_versions()
+        body = problem(exc.status_code, str(detail_obj), str(code), **extra)
+
+    set_rollback()
+    # Errors are JSON whatever the view renders otherwise (the schema's YAML, the docs' HTML).
+    request = context.get("request")
+    if request is not None:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = PROBLEM_CONTENT_TYPE
+    return Response(body, status=exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _problem_response(request: HttpRequest, status: int, detail: str, code: str) -> HttpResponse:
+    return HttpResponse(json.dumps(problem(status, detail, code)), status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def bad_request(request: HttpRequest, exception: Exception, template_name: str = "400.html") -> HttpResponse:
+    if request.path.startswith(API_PATH_PREFIX):
+        return _problem_response(request, 400, "The request could not be understood.", "bad_request")
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception, template_name: str = "403.html") -> HttpResponse:
+    if request.path.startswith(API_PATH_PREFIX):
+        return _problem_response(request, 403, "You do not have permission to do this.", "permission_denied")
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception: Exception, template_name: str = "404.html") -> HttpResponse:
+    if request.path.startswith(API_PATH_PREFIX):
+        return _problem_response(request, 404, "No such resource. See /api/docs/ for the paths.", "not_found")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
+    if request.path.startswith(API_PATH_PREFIX):
+        return _problem_response(
+            request, 500, "Something went wrong on our side. Quote the request_id when reporting it.", "server_error"
+        )
+    return defaults.server_error(request)

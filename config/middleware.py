@@ -1,0 +1,75 @@
+"""Cross-cutting HTTP middleware: request ids, the request log, and API version headers."""
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+
+from config.api.versioning import API_PATH_PREFIX, version_from_accept
+from config.logging import request_id_var
+
+logger = logging.getLogger("config.request")
+
+# Accept a caller's id only if it is short and plain, so it cannot forge log lines.
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class RequestIdMiddleware:
+    """Accepts or generates `X-Request-ID`, echoes it, and writes one log line per request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.id = request_id  # type: ignore[attr-defined]
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request_id
+            duration_ms = (time.perf_counter() - started) * 1000
+            user = getattr(request, "user", None)
+            logger.info(
+                "%s %s %s %.1fms",
+                request.method,
+                request.path,
+                response.status_code,
+                duration_ms,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(duration_ms, 2),
+                    "user_id": user.pk if user is not None and user.is_authenticated else None,
+                    "cache": response.get("X-Cache"),
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+
+class ApiVersionHeadersMiddleware:
+    """Every response under /api/ says which API version it is in and varies on Accept.
+
+    DRF views record the negotiated version on the request; anything that never reached
+    negotiation (Django's own 404, a 406 for an unknown version) reports the version the
+    Accept header asked for when it is supported, else the default.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(API_PATH_PREFIX):
+            version = getattr(request, "api_version", None) or version_from_accept(request.headers.get("Accept", ""))
+            response["API-Version"] = version
+            patch_vary_headers(response, ["Accept"])
+        return response

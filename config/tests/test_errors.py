@@ -1,0 +1,57 @@
+import pytest
+
+pytestmark = [pytest.mark.urls("config.tests.urls"), pytest.mark.django_db]
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "request_id"}
+
+
+def assert_problem(response, status):
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body.keys() >= PROBLEM_KEYS
+    assert body["status"] == status
+    assert body["request_id"] == response["X-Request-ID"]
+    return body
+
+
+def test_an_unknown_api_path_is_a_problem_404(api_client):
+    body = assert_problem(api_client.get("/api/does-not-exist/"), 404)
+    assert body["code"] == "not_found"
+
+
+def test_a_wrong_method_is_a_problem_405(api_client):
+    body = assert_problem(api_client.delete("/api/echo/"), 405)
+    assert body["code"] == "method_not_allowed"
+
+
+def test_an_unsupported_media_type_is_a_problem_415(api_client):
+    response = api_client.post("/api/echo/", "a=1", content_type="application/x-www-form-urlencoded")
+    assert_problem(response, 415)
+
+
+def test_malformed_json_is_a_problem_400(api_client):
+    response = api_client.post("/api/echo/", "{not json", content_type="application/json")
+    body = assert_problem(response, 400)
+    assert body["code"] == "parse_error"
+
+
+def test_a_429_carries_retry_after_rounded_up(api_client):
+    response = api_client.get("/api/throttled/")
+    assert_problem(response, 429)
+    assert response["Retry-After"] == "13"
+
+
+def test_a_500_is_a_problem_without_internals(api_client):
+    api_client.raise_request_exception = False
+    response = api_client.get("/api/boom/")
+    body = assert_problem(response, 500)
+    assert "secret internals" not in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+    assert body["code"] == "server_error"
+
+
+def test_pages_outside_the_api_keep_django_errors(api_client):
+    response = api_client.get("/not-api/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")

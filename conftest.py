@@ -1,0 +1,74 @@
+"""Fixtures shared by every app's tests: API clients for anonymous, regular and staff users."""
+
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from users.tests.factories import UserFactory
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from django.conf import settings
+
+    return [
+        f"database: {settings.DATABASES['default']['ENGINE']} ({settings.DATABASES['default'].get('HOST') or 'local'})",
+        f"cache: {settings.CACHES['default']['BACKEND']} ({settings.CACHES['default'].get('LOCATION', 'local')})",
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Iterator[None]:
+    """Each test starts with an empty cache, so no test sees another's cached responses."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    """An API client that sends a fresh access token for `user`."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def user_client(user) -> APIClient:
+    return client_for(user)
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(staff_user) -> APIClient:
+    return client_for(staff_user)
+
+
+@pytest.fixture
+def uses_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis the suite runs against; tests that need one skip, saying why, without it."""
+    url = getattr(settings, "REDIS_URL", "")
+    if not url:
+        pytest.skip("needs REDIS_URL: a real Redis server")
+    return url
