@@ -1,0 +1,82 @@
+"""OpenAPI generation: an AutoSchema that documents the error responses of every operation.
+
+Every operation documents the problem-details errors it can really return, derived from the
+view itself (authentication, permissions, throttles, path parameters, request bodies, query
+parameters), so the schema and the behaviour cannot drift apart view by view.
+"""
+
+from http import HTTPStatus
+from typing import Any
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import permissions, serializers
+
+from config.api.errors import PROBLEM_CONTENT_TYPE
+
+
+class FieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True, help_text="The body field or query parameter at fault.")
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, the body of every error response."""
+
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    request_id = serializers.CharField()
+    errors = FieldErrorSerializer(many=True, required=False, help_text="Validation errors only.")  # type: ignore[assignment]
+    supported_versions = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="406 for an unsupported version only."
+    )
+
+    class Meta:
+        ref_name = "Problem"
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Invalid input: `errors` names each field or query parameter at fault.",
+    401: "Missing, invalid or expired credentials.",
+    403: "Authenticated, but not allowed to do this.",
+    404: "No such resource (or a page past the last).",
+    406: "The API version asked for in the Accept header is not supported.",
+    415: "The request body is not JSON.",
+    429: "Too many requests; retry after the number of seconds in Retry-After.",
+}
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+_OPEN_PERMISSIONS = (permissions.AllowAny, permissions.IsAuthenticated)
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's AutoSchema plus the error responses each operation can return."""
+
+    def error_statuses(self) -> set[int]:
+        statuses = {401, 406}  # any bearer token is checked on every endpoint; any version is negotiated
+        if self.method in _BODY_METHODS:
+            statuses |= {400, 415}
+        if self._get_filter_parameters() or self._get_pagination_parameters():
+            statuses.add(400)
+        if "{" in self.path or self._get_paginator():
+            statuses.add(404)
+        if any(not isinstance(p, _OPEN_PERMISSIONS) for p in self.view.get_permissions()):
+            statuses.add(403)
+        if self.view.get_throttles():
+            statuses.add(429)
+        return statuses | set(getattr(self.view, "extra_error_statuses", ()))
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        for status in sorted(self.error_statuses()):
+            if str(status) not in responses:
+                response = OpenApiResponse(
+                    ProblemSerializer, description=_ERROR_DESCRIPTIONS.get(status, HTTPStatus(status).phrase)
+                )
+                responses[str(status)] = self._get_response_for_code(
+                    response, str(status), media_types=(PROBLEM_CONTENT_TYPE,), direction=direction
+                )
+        return responses
