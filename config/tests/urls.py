@@ -7,6 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.cache import cache_response
+
 
 class NumbersView(ListAPIView):
     """A paginated list of the numbers 1 to 45."""
@@ -37,7 +39,19 @@ class EchoView(APIView):
         return Response({"received": request.data})
 
 
+class CachedCounterView(APIView):
+    """A cached view that counts how often it really runs."""
+
+    calls = 0
+
+    @cache_response(tags=lambda request, kwargs: ["counter"])
+    def get(self, request: Request) -> Response:
+        CachedCounterView.calls += 1
+        return Response({"calls": CachedCounterView.calls, "version": request.version})
+
+
 urlpatterns = [
+    path("api/counter/", CachedCounterView.as_view()),
     path("api/numbers/", NumbersView.as_view()),
     path("api/boom/", BoomView.as_view()),
     path("api/throttled/", ThrottledView.as_view()),

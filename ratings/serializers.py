@@ -1,0 +1,128 @@
+"""Rating representations and the validation of rating writes."""
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from rest_framework import serializers
+
+from movies.models import Movie
+from ratings.models import REVIEW_MAX_LENGTH, SCORES, Rating
+
+SCORE_HELP = 'Stars from 0.5 to 5.0 in half steps: 4, 4.0 and "4.5" are accepted.'
+
+
+class ScoreField(serializers.Field):
+    """A score on MovieLens' scale: a number (or numeric string) from 0.5 to 5.0 in half steps.
+
+    Booleans, nulls, other strings and values off the scale (0, 5.5, 4.25) are rejected.
+    """
+
+    default_error_messages = {
+        "invalid": "A score must be a number from 0.5 to 5.0 in half steps, such as 3.5.",
+        "off_scale": "A score must be one of 0.5, 1.0, 1.5, ... 5.0 (half stars); {value} is not.",
+    }
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if isinstance(data, bool) or not isinstance(data, int | float | str):
+            self.fail("invalid")
+        try:
+            value = Decimal(str(data).strip())
+        except InvalidOperation:
+            self.fail("invalid")
+        if not value.is_finite():
+            self.fail("invalid")
+        if value not in SCORES:
+            self.fail("off_scale", value=data)
+        return value.quantize(Decimal("0.1"))
+
+    def to_representation(self, value: Decimal) -> Decimal:
+        return value
+
+
+class RatingWriteSerializer(serializers.Serializer):
+    """The body of `PUT /api/movies/{id}/rating/`: a full replacement of the caller's rating."""
+
+    score = ScoreField(help_text=SCORE_HELP)
+    review = serializers.CharField(
+        default="",
+        allow_blank=True,
+        allow_null=True,
+        max_length=REVIEW_MAX_LENGTH,
+        trim_whitespace=False,
+        help_text=f"Optional text of at most {REVIEW_MAX_LENGTH} characters; null or omitted means none.",
+    )
+
+    def validate_review(self, value: str | None) -> str:
+        return value or ""
+
+
+class MovieBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Movie
+        fields = ["id", "title", "year"]
+
+
+class RatedMovieStatsV1Serializer(serializers.ModelSerializer):
+    """The rated movie with its statistics after the write (version 1)."""
+
+    average_rating = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True, read_only=True)
+
+    class Meta:
+        model = Movie
+        fields = ["id", "title", "year", "average_rating", "ratings_count"]
+
+
+class RatingStatsSerializer(serializers.Serializer):
+    average = serializers.DecimalField(
+        source="average_rating", max_digits=4, decimal_places=2, allow_null=True, read_only=True
+    )
+    count = serializers.IntegerField(source="ratings_count", read_only=True)
+
+
+class RatedMovieStatsV2Serializer(serializers.ModelSerializer):
+    """The rated movie with its statistics after the write (version 2: statistics in `rating`)."""
+
+    rating = RatingStatsSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Movie
+        fields = ["id", "title", "year", "rating"]
+
+
+class OwnRatingV1Serializer(serializers.ModelSerializer):
+    """The caller's rating of one movie, with the movie's current statistics (version 1)."""
+
+    movie = RatedMovieStatsV1Serializer(read_only=True)
+    score = ScoreField(read_only=True)
+
+    class Meta:
+        model = Rating
+        fields = ["movie", "score", "review", "rated_at", "updated_at"]
+
+
+class OwnRatingV2Serializer(OwnRatingV1Serializer):
+    """The caller's rating of one movie, with the movie's current statistics (version 2)."""
+
+    movie = RatedMovieStatsV2Serializer(read_only=True)  # type: ignore[assignment]
+
+
+class RatedMovieSerializer(serializers.ModelSerializer):
+    """An item of a user's rated-movies list (the same in both versions)."""
+
+    movie = MovieBriefSerializer(read_only=True)
+    score = ScoreField(read_only=True)
+
+    class Meta:
+        model = Rating
+        fields = ["movie", "score", "review", "rated_at", "updated_at"]
+
+
+class MovieRatingSerializer(serializers.ModelSerializer):
+    """An item of a movie's ratings list: who rated it and how."""
+
+    user = serializers.CharField(source="user.username", read_only=True)
+    score = ScoreField(read_only=True)
+
+    class Meta:
+        model = Rating
+        fields = ["user", "score", "review", "rated_at", "updated_at"]

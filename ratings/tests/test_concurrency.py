@@ -1,0 +1,97 @@
+"""Real threads against PostgreSQL: concurrent writers leave exact statistics and one row per pair."""
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+from django.urls import reverse
+
+from conftest import client_for
+from movies.tests.factories import MovieFactory
+from ratings.models import Rating
+from ratings.services import statistics_recompute
+from ratings.tests.conftest import assert_statistics_match_rows
+from users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks and real concurrency need PostgreSQL (DATABASE_URL)")
+
+
+def run_in_threads(work: list[Callable[[], object]]) -> list[object]:
+    results: list[object] = [None] * len(work)
+    barrier = threading.Barrier(len(work))
+
+    def runner(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work[index]()
+        except Exception as exc:  # noqa: BLE001 - the test inspects every outcome
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(len(work))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_many_users_rating_one_movie_at_once_give_exact_statistics():
+    movie = MovieFactory()
+    users = UserFactory.create_batch(16)
+    scores = [Decimal(n % 10 + 1) / 2 for n in range(16)]
+    clients = [client_for(user) for user in users]
+    url = reverse("movie-own-rating", kwargs={"movie_id": movie.pk})
+
+    def put(client, score):
+        return lambda: client.put(url, {"score": str(score)}, format="json").status_code
+
+    statuses = run_in_threads([put(c, s) for c, s in zip(clients, scores, strict=True)])
+    assert statuses == [201] * 16
+    assert_statistics_match_rows(movie)
+    assert movie.ratings_count == 16
+    assert movie.ratings_sum == sum(scores)
+    assert statistics_recompute().movies == 0
+
+
+def test_one_user_sending_many_puts_at_once_leaves_one_row_and_no_500():
+    movie = MovieFactory()
+    client = client_for(UserFactory())
+    url = reverse("movie-own-rating", kwargs={"movie_id": movie.pk})
+    scores = [Decimal(n % 10 + 1) / 2 for n in range(12)]
+
+    def put(score):
+        return lambda: client.put(url, {"score": str(score)}, format="json").status_code
+
+    statuses = run_in_threads([put(s) for s in scores])
+    assert sorted(statuses) == [200] * 11 + [201]
+    assert Rating.objects.filter(movie=movie).count() == 1
+    assert_statistics_match_rows(movie)
+    assert movie.ratings_count == 1
+
+
+def test_mixed_writers_and_deleters_leave_no_drift():
+    movies = MovieFactory.create_batch(3)
+    users = UserFactory.create_batch(8)
+    work = []
+    for index, user in enumerate(users):
+        client = client_for(user)
+        for movie in movies:
+            url = reverse("movie-own-rating", kwargs={"movie_id": movie.pk})
+            if index % 3 == 0:
+                work.append(lambda c=client, u=url: (c.put(u, {"score": 3}, format="json"), c.delete(u)))
+            else:
+                work.append(lambda c=client, u=url, i=index: c.put(u, {"score": (i % 10 + 1) / 2}, format="json"))
+    results = run_in_threads(work)
+    assert not [r for r in results if isinstance(r, Exception)]
+    drift = statistics_recompute()
+    assert (drift.movies, drift.users) == (0, 0)

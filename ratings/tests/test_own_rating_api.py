@@ -1,0 +1,155 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from conftest import client_for
+from ratings.models import Rating
+from ratings.tests.conftest import assert_statistics_match_rows
+from users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def url(movie) -> str:
+    return reverse("movie-own-rating", kwargs={"movie_id": movie.pk})
+
+
+def test_a_first_rating_is_created_with_the_new_statistics(user_client, movie):
+    response = user_client.put(url(movie), {"score": 4.5, "review": "Great"}, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["movie"] == {"id": movie.pk, "title": "Heat", "year": 1995, "average_rating": 4.5, "ratings_count": 1}
+    assert body["score"] == 4.5
+    assert body["review"] == "Great"
+    assert body["rated_at"] == body["updated_at"]
+
+
+def test_a_second_put_replaces_the_rating_and_keeps_rated_at(user_client, movie):
+    first = user_client.put(url(movie), {"score": 2, "review": "meh"}, format="json").json()
+    response = user_client.put(url(movie), {"score": "4.5"}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["score"] == 4.5
+    assert body["review"] == ""  # a full replacement: the omitted review becomes empty
+    assert body["rated_at"] == first["rated_at"]
+    assert body["updated_at"] > first["updated_at"]
+    assert body["movie"]["ratings_count"] == 1
+    assert Rating.objects.count() == 1
+
+
+def test_an_identical_put_changes_nothing(user_client, movie):
+    first = user_client.put(url(movie), {"score": 3, "review": "ok"}, format="json").json()
+    response = user_client.put(url(movie), {"score": "3.0", "review": "ok"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["updated_at"] == first["updated_at"]
+
+
+def test_version_2_shows_the_movie_statistics_in_one_object(user_client, movie):
+    response = user_client.put(url(movie), {"score": 4}, format="json", HTTP_ACCEPT="application/json; version=2")
+    assert response.status_code == 201
+    assert response.json()["movie"] == {
+        "id": movie.pk,
+        "title": "Heat",
+        "year": 1995,
+        "rating": {"average": 4.0, "count": 1},
+    }
+    assert response["API-Version"] == "2"
+
+
+@pytest.mark.parametrize("score", [4, 4.0, "4.5", "0.5", 5, "5.0"])
+def test_accepted_scores(user_client, movie, score):
+    assert user_client.put(url(movie), {"score": score}, format="json").status_code == 201
+
+
+@pytest.mark.parametrize("score", [0, 5.5, 4.25, None, True, False, "abc", "", "NaN", "Infinity", [], {}, -1])
+def test_rejected_scores_are_a_400_naming_score(user_client, movie, score):
+    response = user_client.put(url(movie), {"score": score}, format="json")
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json()["errors"]] == ["score"]
+    assert Rating.objects.count() == 0
+
+
+def test_a_missing_score_is_a_400_naming_score(user_client, movie):
+    response = user_client.put(url(movie), {"review": "no score"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "score"
+
+
+def test_a_null_review_counts_as_empty(user_client, movie):
+    response = user_client.put(url(movie), {"score": 3, "review": None}, format="json")
+    assert response.status_code == 201
+    assert response.json()["review"] == ""
+
+
+def test_a_review_over_2000_characters_is_a_400(user_client, movie):
+    response = user_client.put(url(movie), {"score": 3, "review": "x" * 2001}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "review"
+
+
+def test_a_review_of_exactly_2000_characters_is_kept(user_client, movie):
+    response = user_client.put(url(movie), {"score": 3, "review": "é" * 2000}, format="json")
+    assert response.status_code == 201
+
+
+def test_rating_a_movie_that_does_not_exist_is_a_404(user_client):
+    response = user_client.put(reverse("movie-own-rating", kwargs={"movie_id": 999999}), {"score": 3}, format="json")
+    assert response.status_code == 404
+
+
+def test_anonymous_callers_get_a_401_with_www_authenticate(api_client, movie):
+    for method in ("get", "put", "delete"):
+        response = getattr(api_client, method)(url(movie), {"score": 3}, format="json")
+        assert response.status_code == 401
+        assert response.has_header("WWW-Authenticate")
+
+
+def test_get_returns_the_callers_rating_in_the_put_shape(user_client, movie):
+    user_client.put(url(movie), {"score": 3.5, "review": "fine"}, format="json")
+    response = user_client.get(url(movie))
+    assert response.status_code == 200
+    assert response.json()["score"] == 3.5
+    assert response.json()["movie"]["average_rating"] == 3.5
+
+
+def test_get_without_a_rating_is_a_404(user_client, movie):
+    assert user_client.get(url(movie)).status_code == 404
+
+
+def test_delete_removes_the_rating_and_its_statistics(user_client, movie):
+    user_client.put(url(movie), {"score": 3.5}, format="json")
+    assert user_client.delete(url(movie)).status_code == 204
+    assert Rating.objects.count() == 0
+    assert_statistics_match_rows(movie)
+    assert user_client.delete(url(movie)).status_code == 404
+
+
+def test_one_user_never_touches_another_users_rating(user_client, movie):
+    other = UserFactory()
+    client_for(other).put(url(movie), {"score": 1}, format="json")
+    assert user_client.get(url(movie)).status_code == 404
+    assert user_client.delete(url(movie)).status_code == 404
+    user_client.put(url(movie), {"score": 5}, format="json")
+    assert Rating.objects.get(user=other).score == Decimal("1.0")
+    movie.refresh_from_db()
+    assert (movie.ratings_count, movie.ratings_sum, movie.average_rating) == (2, Decimal("6.0"), Decimal("3.00"))
+
+
+def test_malformed_json_is_a_400_and_writes_nothing(user_client, movie):
+    response = user_client.put(url(movie), "{bad", content_type="application/json")
+    assert response.status_code == 400
+    assert Rating.objects.count() == 0
+
+
+def test_rating_writes_are_throttled_per_user_even_when_rejected(user_client, movie, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"writes": "3/min"}}
+    statuses = [user_client.put(url(movie), {"score": 9}, format="json").status_code for _ in range(4)]
+    assert statuses == [400, 400, 400, 429]
+    response = user_client.put(url(movie), {"score": 3}, format="json")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["status"] == 429
+    # Reads are not throttled, and other users have their own budget.
+    assert user_client.get(url(movie)).status_code == 404
+    assert client_for(UserFactory()).put(url(movie), {"score": 3}, format="json").status_code == 201
