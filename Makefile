@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck contracts migrations-check deploy-check schema-check pytest install lock services clean
+.PHONY: bench run test lint typecheck contracts migrations-check deploy-check schema-check pytest install lock services clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,3 +68,7 @@ services:
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache .coverage db.sqlite3
+
+## bench: the benchmark (PostgreSQL, Redis, gunicorn, wrk); writes BENCHMARKS.md. Not part of `make test`.
+bench: install
+	$(BIN)/python bench/run.py

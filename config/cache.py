@@ -12,8 +12,9 @@ Design (SPEC section 7):
   before a write committed therefore stores its (possibly stale) copy under the old
   generation, which no later reader asks for: once a write has returned, no read sees older
   data. Invalidation runs after commit (`invalidate_on_commit`), before the response leaves.
-- Entries are the rendered bytes with their status, content type and ETag, not pickled
-  response objects. `If-None-Match` is answered with a 304 by ConditionalGetMiddleware.
+- On Redis a lookup is one round trip: a Lua script reads the generations, derives the key and
+  fetches the entry. Entries are the rendered bytes behind a short header (status, content
+  type, ETag), not pickled response objects. `If-None-Match` is answered with a 304 by ConditionalGetMiddleware.
 - Redis errors never fail a request: the view is served from the database, one warning is
   logged per interval, and an invalidation that could not be written makes this process bump
   the global generation as soon as Redis answers again, so no stale entry survives an outage.
@@ -28,10 +29,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.http import quote_etag
+from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 from rest_framework.request import Request
@@ -82,11 +84,97 @@ def _new_token() -> str:
     return uuid.uuid4().hex[:16]
 
 
+def _entry_key(base: str, generations: list[str]) -> str:
+    """The key of a response: its request (`base`) under the current generations of its tags."""
+    return "resp:" + hashlib.sha1(f"{base}|{'|'.join(generations)}".encode(), usedforsecurity=False).hexdigest()
+
+
+# One round trip for a lookup on Redis: read the generations, derive the entry key exactly like
+# `_entry_key`, and fetch the entry. Missing generations come back as false (no entry lookup).
+_LOOKUP_SCRIPT = """
+local generations = redis.call('MGET', unpack(KEYS))
+for i = 1, #generations do
+  if not generations[i] then return {generations, false} end
+end
+local key = 'resp:' .. redis.sha1hex(ARGV[1] .. '|' .. table.concat(generations, '|'))
+return {generations, redis.call('GET', key)}
+"""
+
+
+class RedisStore:
+    """Generations and entries as plain Redis strings, through django-redis's connection pool."""
+
+    def __init__(self, backend: Any) -> None:
+        self.client = backend.client.get_client(write=True)
+        self.lookup_script = self.client.register_script(_LOOKUP_SCRIPT)
+
+    def lookup(self, tag_keys: list[str], base: str) -> tuple[list[str | None], bytes | None]:
+        generations, entry = self.lookup_script(keys=tag_keys, args=[base])
+        return [g.decode() if g else None for g in generations], entry or None
+
+    def add_generations(self, keys: list[str]) -> list[str]:
+        with self.client.pipeline() as pipe:
+            for key in keys:
+                pipe.set(key, _new_token(), nx=True)
+            pipe.mget(keys)
+            return [value.decode() for value in pipe.execute()[-1]]
+
+    def set_generations(self, keys: list[str]) -> None:
+        self.client.mset({key: _new_token() for key in keys})
+
+    def get(self, key: str) -> bytes | None:
+        value: bytes | None = self.client.get(key)
+        return value
+
+    def set(self, key: str, value: bytes, timeout: int) -> None:
+        self.client.set(key, value, ex=timeout)
+
+
+class DjangoCacheStore:
+    """The same operations on any Django cache backend (the local-memory fallback): two round trips."""
+
+    def __init__(self, backend: Any) -> None:
+        self.cache = backend
+
+    def lookup(self, tag_keys: list[str], base: str) -> tuple[list[str | None], bytes | None]:
+        found = self.cache.get_many(tag_keys)
+        generations = [found.get(key) for key in tag_keys]
+        if None in generations:
+            return generations, None
+        return generations, self.cache.get(_entry_key(base, generations))
+
+    def add_generations(self, keys: list[str]) -> list[str]:
+        for key in keys:
+            self.cache.add(key, _new_token(), timeout=None)
+        found = self.cache.get_many(keys)
+        return [found[key] for key in keys]
+
+    def set_generations(self, keys: list[str]) -> None:
+        self.cache.set_many({key: _new_token() for key in keys}, timeout=None)
+
+    def get(self, key: str) -> bytes | None:
+        value: bytes | None = self.cache.get(key)
+        return value
+
+    def set(self, key: str, value: bytes, timeout: int) -> None:
+        self.cache.set(key, value, timeout=timeout)
+
+
+def store() -> RedisStore | DjangoCacheStore:
+    """The response store of the default cache, built once per cache backend object."""
+    backend = caches["default"]
+    response_store: RedisStore | DjangoCacheStore | None = getattr(backend, "_response_store", None)
+    if response_store is None:
+        response_store = RedisStore(backend) if isinstance(backend, RedisCache) else DjangoCacheStore(backend)
+        backend._response_store = response_store  # type: ignore[attr-defined]
+    return response_store
+
+
 def invalidate(*tags: str) -> None:
     """Give each tag a fresh generation, so every response cached under the old one is unreachable."""
     global _invalidation_lost
     try:
-        cache.set_many({_generation_key(tag): _new_token() for tag in tags}, timeout=None)
+        store().set_generations([_generation_key(tag) for tag in tags])
     except CACHE_ERRORS as exc:
         _invalidation_lost = True
         warn_cache_unavailable(exc)
@@ -97,21 +185,20 @@ def invalidate_on_commit(*tags: str) -> None:
     transaction.on_commit(functools.partial(invalidate, *tags))
 
 
-def _generations(tags: list[str]) -> list[str]:
-    """The current generation of each tag, creating the missing ones."""
+def _lookup(tags: list[str], base: str) -> tuple[str, bytes | None]:
+    """The entry key for a request under its tags' current generations, and the entry if stored."""
     global _invalidation_lost
+    backend = store()
     if _invalidation_lost:
         # An invalidation was lost while the cache was unreachable: drop everything first.
-        cache.set(_generation_key(ALL), _new_token(), timeout=None)
+        backend.set_generations([_generation_key(ALL)])
         _invalidation_lost = False
     keys = [_generation_key(tag) for tag in tags]
-    found = cache.get_many(keys)
-    missing = [key for key in keys if key not in found]
-    if missing:
-        for key in missing:
-            cache.add(key, _new_token(), timeout=None)
-        found.update(cache.get_many(missing))
-    return [str(found.get(key, "")) for key in keys]
+    found, entry = backend.lookup(keys, base)
+    if None in found:
+        generations = backend.add_generations(keys)
+        return _entry_key(base, generations), backend.get(_entry_key(base, generations))
+    return _entry_key(base, [str(g) for g in found]), entry
 
 
 def normalised_query(request: Request) -> str:
@@ -120,13 +207,22 @@ def normalised_query(request: Request) -> str:
     return "&".join(f"{key}={value}" for key, value in pairs)
 
 
-def _response_key(request: Request, tags: list[str], generations: list[str]) -> str:
-    raw = "|".join([request.path, normalised_query(request), request_version(request), *tags, *generations])
-    return "resp:" + hashlib.sha256(raw.encode()).hexdigest()
+def _request_base(request: Request, tags: list[str]) -> str:
+    raw = "|".join([request.path, normalised_query(request), request_version(request), *tags])
+    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def _etag(content: bytes) -> str:
     return quote_etag(hashlib.md5(content, usedforsecurity=False).hexdigest())
+
+
+def _encode_entry(status: int, content_type: str, etag: str, content: bytes) -> bytes:
+    return f"{status}\n{content_type}\n{etag}\n".encode() + content
+
+
+def _decode_entry(entry: bytes) -> tuple[int, str, str, bytes]:
+    status, content_type, etag, content = entry.split(b"\n", 3)
+    return int(status), content_type.decode(), etag.decode(), content
 
 
 def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> Callable[..., Any]:
@@ -142,15 +238,15 @@ def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> 
         @functools.wraps(handler)
         def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Any:
             key_tags = [ALL, *tags(request, kwargs)]
+            key: str | None
             try:
-                key = _response_key(request, key_tags, _generations(key_tags))
-                entry = cache.get(key)
+                key, entry = _lookup(key_tags, _request_base(request, key_tags))
             except CACHE_ERRORS as exc:
                 warn_cache_unavailable(exc)
                 key, entry = None, None
 
             if entry is not None:
-                status, content_type, etag, content = entry
+                status, content_type, etag, content = _decode_entry(entry)
                 response = HttpResponse(content, status=status, content_type=content_type)
                 response["ETag"] = etag
                 response["X-Cache"] = "HIT"
@@ -175,8 +271,8 @@ def _store(key: str | None, response: Any) -> None:
     response["ETag"] = _etag(content)
     if key is None:
         return
-    entry = (response.status_code, response["Content-Type"], response["ETag"], content)
+    entry = _encode_entry(response.status_code, response["Content-Type"], response["ETag"], content)
     try:
-        cache.set(key, entry, timeout=settings.CACHE_TTL)
+        store().set(key, entry, timeout=settings.CACHE_TTL)
     except CACHE_ERRORS as exc:
         warn_cache_unavailable(exc)

@@ -1,6 +1,8 @@
 """Top-level routes: the API (one include per feature app), docs, health probes and the admin."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
@@ -18,6 +20,14 @@ urlpatterns = [
     path("api/", include("ratings.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_FLOOR:
+
+    def floor(request: HttpRequest) -> JsonResponse:
+        """The benchmark's floor: plain Django, same server and middleware, no DRF, no database."""
+        return JsonResponse({"id": 1, "title": "Floor"})
+
+    urlpatterns.insert(0, path("api/_floor", floor))
 
 handler400 = "config.api.errors.bad_request"
 handler403 = "config.api.errors.permission_denied"

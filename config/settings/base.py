@@ -200,6 +200,8 @@ SPECTACULAR_SETTINGS = {
 RATING_PRIOR = env.int("RATING_PRIOR", default=10)
 # How long the catalogue-wide mean C may be reused before it is recomputed (seconds).
 RATING_GLOBAL_MEAN_TTL = env.int("RATING_GLOBAL_MEAN_TTL", default=60)
+# Mount /api/_floor, a bare Django JSON view used by the benchmark as the stack's own limit.
+BENCH_FLOOR = env.bool("BENCH_FLOOR", default=False)
 # Where the MovieLens sample lives for tests and benchmarks; never committed to the repo.
 MOVIELENS_DIR = env("MOVIELENS_DIR", default="")
 

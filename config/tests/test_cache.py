@@ -128,26 +128,47 @@ def test_with_redis_stopped_reads_are_served_from_the_view_with_one_warning(api_
     assert elapsed < 5 * 1.0  # each request costs at most the socket timeouts, never a hang
 
 
-def test_an_invalidation_lost_during_an_outage_drops_everything_when_redis_returns(api_client, throwaway_redis):
+def test_an_invalidation_lost_while_redis_is_unreachable_drops_everything_when_it_answers(api_client, monkeypatch):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
     get(api_client)
-    response_cache._invalidation_lost = False
-    caches["default"].set("gen:counter", "stale-generation", timeout=None)
-    entry_before = get(api_client)
-    assert entry_before["X-Cache"] == "MISS"
     assert get(api_client)["X-Cache"] == "HIT"
-    # Simulate the write's invalidation failing while Redis was unreachable.
-    response_cache._invalidation_lost = True
-    after = get(api_client)
-    assert after["X-Cache"] == "MISS"
-    assert response_cache._invalidation_lost is False
+    store_class = type(response_cache.store())
+    working = store_class.set_generations
+
+    def unreachable(self, keys):
+        raise RedisConnectionError("unreachable")
+
+    monkeypatch.setattr(store_class, "set_generations", unreachable)
+    invalidate("unrelated-tag")  # a write's invalidation, lost
+    monkeypatch.setattr(store_class, "set_generations", working)
+    assert get(api_client)["X-Cache"] == "MISS"  # everything was dropped once Redis answered
+    assert get(api_client)["X-Cache"] == "HIT"
 
 
 def test_entries_are_stored_as_rendered_bytes(api_client, monkeypatch):
-    stored = []
-    original = response_cache.cache.set
-    monkeypatch.setattr(
-        response_cache.cache, "set", lambda key, value, **kw: (stored.append(value), original(key, value, **kw))
-    )
+    stored: list[bytes] = []
+    encode = response_cache._encode_entry
+
+    def spy(*args):
+        stored.append(encode(*args))
+        return stored[-1]
+
+    monkeypatch.setattr(response_cache, "_encode_entry", spy)
     response = get(api_client)
-    [(status, content_type, etag, content)] = stored
-    assert (status, content_type, etag, content) == (200, "application/json", response["ETag"], response.content)
+    [entry] = stored
+    assert isinstance(entry, bytes)
+    assert response_cache._decode_entry(entry) == (200, "application/json", response["ETag"], response.content)
+    assert get(api_client).content == response.content
+
+
+def test_the_local_memory_fallback_caches_and_invalidates_too(api_client, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    caches._settings = caches.settings = caches.configure_settings(None)  # type: ignore[attr-defined]
+    try:
+        assert isinstance(response_cache.store(), response_cache.DjangoCacheStore)
+        assert [get(api_client)["X-Cache"], get(api_client)["X-Cache"]] == ["MISS", "HIT"]
+        invalidate("counter")
+        assert get(api_client)["X-Cache"] == "MISS"
+    finally:
+        del caches._settings  # type: ignore[attr-defined]

@@ -1,0 +1,27 @@
+-- GET one path, or a random movie's path, optionally with a cache-busting parameter so every
+-- request misses the response cache. Environment: BENCH_PATH (with %d for a random movie id),
+-- BENCH_MOVIES (how many ids), BENCH_BUST=1 to miss the cache.
+local path = os.getenv("BENCH_PATH")
+local movies = tonumber(os.getenv("BENCH_MOVIES") or "1")
+local bust = os.getenv("BENCH_BUST") == "1"
+
+function init(args)
+  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
+end
+
+function request()
+  local p = path
+  if p:find("%%d") then p = string.format(p, math.random(1, movies)) end
+  if bust then
+    p = p .. (p:find("?", 1, true) and "&" or "?") .. "bust=" .. math.random(1, 2000000000)
+  end
+  return wrk.format("GET", p, {["Accept"] = "application/json"})
+end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests": %d, "duration_us": %d, "errors": %d, "non_2xx": %d, "p50_us": %d, "p99_us": %d}\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(99)))
+end

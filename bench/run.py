@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""`make bench`: measure the service against the floor of its own stack (SPEC section 11).
+
+Starts a throwaway PostgreSQL and Redis (.ci/services) and the production server (gunicorn with
+(2 x cores) + 1 sync workers, the count gunicorn's docs recommend) on loopback, loads synthetic
+datasets with `manage.py generate_dataset`, and drives it with wrk at fixed concurrency:
+
+- the floor: a bare Django JSON view on the same server and middleware (`BENCH_FLOOR=1`);
+- movie detail and movie list, cache hit and cache miss; top list, cache miss;
+- rating writes (PUT) spread over many users and movies, then a statistics recompute that must
+  find zero drift;
+- a scaling series of uncached list, detail and top latency at 10k, 100k and 1M ratings
+  (and 10M with BENCH_SCALE=large);
+- import time of the shared MovieLens sample and of one million synthetic ratings.
+
+Writes BENCHMARKS.md and docs/bench-latency.png, and cleans up after itself.
+"""
+
+import csv
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+LUA = ROOT / "bench" / "lua"
+MOVIES = 10_000
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+SCALES = [10_000, 100_000, 1_000_000] + ([10_000_000] if os.environ.get("BENCH_SCALE") == "large" else [])
+MOVIELENS_DIR = Path(os.environ.get("MOVIELENS_DIR", ROOT.parent / "shared/data/movielens/ml-latest-small"))
+WORKERS = 2 * (os.cpu_count() or 1) + 1
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Bench:
+    def __init__(self) -> None:
+        self.services_dir = Path(tempfile.mkdtemp(prefix="movies-bench."))
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "SERVICES_DIR": str(self.services_dir),
+            "PG_PORT": str(free_port()),
+            "REDIS_PORT": str(free_port()),
+            "PG_FSYNC": "on",
+        }
+        self.server: subprocess.Popen[bytes] | None = None
+        self.results: dict[str, Any] = {"scenarios": {}, "scaling": {}, "imports": {}}
+
+    # --- services and server ------------------------------------------------------------
+    def start_services(self) -> None:
+        out = subprocess.run([ROOT / ".ci/services", "start"], env=self.env, check=True, capture_output=True, text=True)
+        for line in out.stdout.splitlines():
+            key, _, value = line.removeprefix("export ").partition("=")
+            self.env[key] = value
+        self.env.update(
+            DJANGO_SETTINGS_MODULE="config.settings.production",
+            SECRET_KEY="bench-only-" + "x" * 50,
+            SECURE_SSL_REDIRECT="false",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            BENCH_FLOOR="1",
+            LOG_LEVEL="WARNING",
+        )
+        self.admin_url = self.env["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+
+    def reset_database(self) -> None:
+        code = (
+            "import psycopg, sys\n"
+            "with psycopg.connect(sys.argv[1], autocommit=True) as c:\n"
+            "    c.execute('DROP DATABASE IF EXISTS movies WITH (FORCE)')\n"
+            "    c.execute('CREATE DATABASE movies')\n"
+        )
+        subprocess.run([PYTHON, "-c", code, self.admin_url], check=True)
+        self.manage("migrate", "--noinput", "-v0")
+
+    def manage(self, *args: str, capture: bool = False) -> str:
+        result = subprocess.run(
+            [PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True, text=True, capture_output=capture
+        )
+        return result.stdout if capture else ""
+
+    def start_server(self) -> None:
+        self.server = subprocess.Popen(
+            [GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}", "--workers", str(WORKERS),
+             "--log-level", "warning"],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health/ready", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not become ready")
+
+    def stop_server(self) -> None:
+        if self.server is not None:
+            self.server.send_signal(signal.SIGTERM)
+            self.server.wait(timeout=30)
+            self.server = None
+
+    def cleanup(self) -> None:
+        self.stop_server()
+        subprocess.run([ROOT / ".ci/services", "stop"], env=self.env, check=False, capture_output=True)
+        shutil.rmtree(self.services_dir, ignore_errors=True)
+
+    # --- measuring ----------------------------------------------------------------------
+    def wrk(self, script: str, connections: int = CONNECTIONS, duration: str = DURATION, **env: str) -> dict[str, Any]:
+        command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}", "--timeout", "10s", "-s", str(LUA / script),
+                   f"http://127.0.0.1:{self.port}"]
+        out = subprocess.run(command, env={**self.env, **env}, check=True, capture_output=True, text=True).stdout
+        result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT ")).removeprefix("RESULT "))
+        result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+        result["p50_ms"], result["p99_ms"] = result["p50_us"] / 1000, result["p99_us"] / 1000
+        return result
+
+    def get(self, path: str, *, bust: bool, connections: int = CONNECTIONS, duration: str = DURATION) -> dict[str, Any]:
+        return self.wrk("get.lua", connections, duration, BENCH_PATH=path, BENCH_MOVIES=str(MOVIES),
+                        BENCH_BUST="1" if bust else "0")
+
+    def load_dataset(self, ratings: int) -> float:
+        self.reset_database()
+        started = time.perf_counter()
+        self.manage("generate_dataset", "--movies", str(MOVIES), "--users", str(max(200, ratings // 100)),
+                    "--ratings", str(ratings), "--seed", "1")
+        elapsed = time.perf_counter() - started
+        self.manage("shell", "-c", "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')")
+        return elapsed
+
+    # --- the runs -----------------------------------------------------------------------
+    def scaling_series(self) -> None:
+        for ratings in SCALES:
+            log(f"dataset: {ratings:,} ratings over {MOVIES:,} movies")
+            generated = self.load_dataset(ratings)
+            self.start_server()
+            self.get("/api/movies/", bust=True, duration="3s")  # warm up workers and connections
+            row = {"generate_seconds": generated}
+            for name, path in (("list", "/api/movies/"), ("detail", "/api/movies/%d/"), ("top", "/api/movies/top/")):
+                row[name] = self.get(path, bust=True, connections=4)
+                log(f"  uncached {name}: p50 {row[name]['p50_ms']:.1f} ms, p99 {row[name]['p99_ms']:.1f} ms")
+            self.results["scaling"][str(ratings)] = row
+            if ratings == 1_000_000:
+                self.full_suite()
+            self.stop_server()
+
+    def full_suite(self) -> None:
+        log("full suite at one million ratings")
+        scenarios = {
+            "floor (bare Django JSON view)": lambda: self.wrk("get.lua", BENCH_PATH="/api/_floor", BENCH_BUST="0"),
+            "movie detail, cache hit": lambda: self.get("/api/movies/42/", bust=False),
+            "movie detail, cache miss": lambda: self.get("/api/movies/%d/", bust=True),
+            "movie list, cache hit": lambda: self.get("/api/movies/?ordering=-weighted_rating", bust=False),
+            "movie list, cache miss": lambda: self.get("/api/movies/?ordering=-weighted_rating", bust=True),
+            "top list, cache miss": lambda: self.get("/api/movies/top/", bust=True),
+        }
+        for name, run in scenarios.items():
+            self.results["scenarios"][name] = result = run()
+            log(f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+                f"errors {result['errors'] + result['non_2xx']}")
+        tokens = self.services_dir / "tokens.txt"
+        code = (
+            "from rest_framework_simplejwt.tokens import AccessToken\n"
+            "from users.models import User\n"
+            f"users = User.objects.filter(username__startswith='synthetic-').order_by('pk')[:2000]\n"
+            f"open({str(tokens)!r}, 'w').write('\\n'.join(str(AccessToken.for_user(u)) for u in users))\n"
+        )
+        self.manage("shell", "-c", code)
+        name = "rating writes (PUT), 16 clients"
+        self.results["scenarios"][name] = result = self.wrk(
+            "put_rating.lua", BENCH_TOKENS=str(tokens), BENCH_MOVIES=str(MOVIES)
+        )
+        log(f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+            f"errors {result['errors'] + result['non_2xx']}")
+        self.results["recompute_after_writes"] = self.manage("recompute_statistics", capture=True).strip()
+        log(f"  after the writes: {self.results['recompute_after_writes']}")
+
+    def imports(self) -> None:
+        if (MOVIELENS_DIR / "ratings.csv").exists():
+            self.reset_database()
+            started = time.perf_counter()
+            self.manage("import_movielens", str(MOVIELENS_DIR))
+            self.results["imports"]["MovieLens ml-latest-small (100,836 ratings), first run"] = time.perf_counter() - started
+            started = time.perf_counter()
+            self.manage("import_movielens", str(MOVIELENS_DIR))
+            self.results["imports"]["MovieLens ml-latest-small, second run (no changes)"] = time.perf_counter() - started
+        folder = self.services_dir / "synthetic-1m"
+        write_synthetic_movielens(folder, movies=MOVIES, users=10_000, ratings=1_000_000)
+        self.reset_database()
+        started = time.perf_counter()
+        self.manage("import_movielens", str(folder))
+        self.results["imports"]["1,000,000 synthetic ratings (MovieLens layout)"] = time.perf_counter() - started
+        for name, seconds in self.results["imports"].items():
+            log(f"  import {name}: {seconds:.1f} s")
+
+
+def write_synthetic_movielens(folder: Path, *, movies: int, users: int, ratings: int) -> None:
+    """CSV files in MovieLens layout with a skewed popularity, for the importer's timing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(7)
+    genres = ["Action", "Comedy", "Drama", "Thriller", "Romance", "Sci-Fi", "Horror", "Animation"]
+    with open(folder / "movies.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["movieId", "title", "genres"])
+        for m in range(1, movies + 1):
+            w.writerow([m, f"Synthetic Movie {m} ({1950 + m % 70})", "|".join(rng.sample(genres, 2))])
+    with open(folder / "links.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["movieId", "imdbId", "tmdbId"])
+        for m in range(1, movies + 1):
+            w.writerow([m, f"{m:07d}", m])
+    weights = [1 / (rank**0.9) for rank in range(1, movies + 1)]
+    seen: set[tuple[int, int]] = set()
+    with open(folder / "ratings.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["userId", "movieId", "rating", "timestamp"])
+        while len(seen) < ratings:
+            batch = rng.choices(range(1, movies + 1), weights=weights, k=10_000)
+            for movie in batch:
+                user = rng.randint(1, users)
+                if (user, movie) in seen or len(seen) >= ratings:
+                    continue
+                seen.add((user, movie))
+                w.writerow([user, movie, rng.randint(1, 10) / 2, 1_000_000_000 + rng.randint(0, 600_000_000)])
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        log("installing wrk")
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+    bench = Bench()
+    started = time.perf_counter()
+    try:
+        bench.start_services()
+        bench.scaling_series()
+        bench.imports()
+    finally:
+        bench.cleanup()
+    bench.results["total_seconds"] = time.perf_counter() - started
+    bench.results["machine"] = describe_machine()
+    out = ROOT / "bench-results"
+    out.mkdir(exist_ok=True)
+    (out / "results.json").write_text(json.dumps(bench.results, indent=2))
+    subprocess.run([PYTHON, ROOT / "bench" / "report.py", out / "results.json"], check=True)
+    log(f"done in {bench.results['total_seconds'] / 60:.1f} minutes: see BENCHMARKS.md")
+    return 0
+
+
+def describe_machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    memory = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    return f"{os.cpu_count()} cores ({cpu}), {memory / 1024 / 1024:.0f} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
