@@ -6,9 +6,11 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
+from config.api.errors import problem_response
 from config.api.versioning import API_PATH_PREFIX, version_from_accept
 from config.logging import request_id_var
 
@@ -72,4 +74,38 @@ class ApiVersionHeadersMiddleware:
             version = getattr(request, "api_version", None) or version_from_accept(request.headers.get("Accept", ""))
             response["API-Version"] = version
             patch_vary_headers(response, ["Accept"])
+        return response
+
+
+class BodySizeLimitMiddleware:
+    """Refuses bodies over MAX_REQUEST_BODY_BYTES with a 413 before anything reads them.
+
+    DRF's parsers read the request stream directly, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+    alone would not stop a large JSON body.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.MAX_REQUEST_BODY_BYTES
+        if length > limit:
+            return problem_response(413, f"The request body is larger than {limit} bytes.", "payload_too_large")
+        return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends settings.CONTENT_SECURITY_POLICY on every response that does not set its own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.CONTENT_SECURITY_POLICY:
+            response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response

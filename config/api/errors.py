@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -37,6 +37,12 @@ def problem(status: int, detail: str, code: str, **extra: Any) -> dict[str, Any]
     }
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = 413
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
 def _field_errors(detail: Any, field: str | None = None) -> Iterator[dict[str, Any]]:
     """Flatten DRF's nested error detail into `{field, code, message}` items.
 
@@ -59,6 +65,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     if not isinstance(exc, exceptions.APIException):
         return None
 
@@ -90,31 +98,32 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return Response(body, status=exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
-def _problem_response(request: HttpRequest, status: int, detail: str, code: str) -> HttpResponse:
+def problem_response(status: int, detail: str, code: str) -> HttpResponse:
+    """A problem-details response outside DRF (middleware, Django's error handlers)."""
     return HttpResponse(json.dumps(problem(status, detail, code)), status=status, content_type=PROBLEM_CONTENT_TYPE)
 
 
 def bad_request(request: HttpRequest, exception: Exception, template_name: str = "400.html") -> HttpResponse:
     if request.path.startswith(API_PATH_PREFIX):
-        return _problem_response(request, 400, "The request could not be understood.", "bad_request")
+        return problem_response(400, "The request could not be understood.", "bad_request")
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request: HttpRequest, exception: Exception, template_name: str = "403.html") -> HttpResponse:
     if request.path.startswith(API_PATH_PREFIX):
-        return _problem_response(request, 403, "You do not have permission to do this.", "permission_denied")
+        return problem_response(403, "You do not have permission to do this.", "permission_denied")
     return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request: HttpRequest, exception: Exception, template_name: str = "404.html") -> HttpResponse:
     if request.path.startswith(API_PATH_PREFIX):
-        return _problem_response(request, 404, "No such resource. See /api/docs/ for the paths.", "not_found")
+        return problem_response(404, "No such resource. See /api/docs/ for the paths.", "not_found")
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
     if request.path.startswith(API_PATH_PREFIX):
-        return _problem_response(
-            request, 500, "Something went wrong on our side. Quote the request_id when reporting it.", "server_error"
+        return problem_response(
+            500, "Something went wrong on our side. Quote the request_id when reporting it.", "server_error"
         )
     return defaults.server_error(request)
