@@ -3,6 +3,7 @@
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from movies.models import Movie
@@ -11,6 +12,16 @@ from ratings.models import REVIEW_MAX_LENGTH, SCORES, Rating
 SCORE_HELP = 'Stars from 0.5 to 5.0 in half steps: 4, 4.0 and "4.5" are accepted.'
 
 
+SCORE_SCHEMA = {
+    "oneOf": [
+        {"type": "number", "minimum": 0.5, "maximum": 5.0, "multipleOf": 0.5},
+        {"type": "string", "enum": sorted({str(score) for score in SCORES} | {f"{score:.1f}" for score in SCORES})},
+    ],
+    "description": SCORE_HELP,
+}
+
+
+@extend_schema_field(SCORE_SCHEMA)
 class ScoreField(serializers.Field):
     """A score on MovieLens' scale: a number (or numeric string) from 0.5 to 5.0 in half steps.
 
@@ -93,7 +104,7 @@ class OwnRatingV1Serializer(serializers.ModelSerializer):
     """The caller's rating of one movie, with the movie's current statistics (version 1)."""
 
     movie = RatedMovieStatsV1Serializer(read_only=True)
-    score = ScoreField(read_only=True)
+    score = serializers.DecimalField(max_digits=2, decimal_places=1, read_only=True)
 
     class Meta:
         model = Rating
@@ -110,7 +121,7 @@ class RatedMovieSerializer(serializers.ModelSerializer):
     """An item of a user's rated-movies list (the same in both versions)."""
 
     movie = MovieBriefSerializer(read_only=True)
-    score = ScoreField(read_only=True)
+    score = serializers.DecimalField(max_digits=2, decimal_places=1, read_only=True)
 
     class Meta:
         model = Rating
@@ -121,7 +132,7 @@ class MovieRatingSerializer(serializers.ModelSerializer):
     """An item of a movie's ratings list: who rated it and how."""
 
     user = serializers.CharField(source="user.username", read_only=True)
-    score = ScoreField(read_only=True)
+    score = serializers.DecimalField(max_digits=2, decimal_places=1, read_only=True)
 
     class Meta:
         model = Rating

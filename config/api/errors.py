@@ -85,6 +85,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         detail_obj = exc.detail
         code = getattr(detail_obj, "code", None) or exc.default_code
+        if isinstance(detail_obj, dict):
+            # simplejwt's exceptions carry {"detail", "code", "messages"} instead of a string.
+            code = detail_obj.get("code", code)
+            detail_obj = detail_obj.get("detail", exc.default_detail)
         if isinstance(exc, UnsupportedVersion):
             extra["supported_versions"] = supported_versions()
         body = problem(exc.status_code, str(detail_obj), str(code), **extra)

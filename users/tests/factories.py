@@ -1,8 +1,10 @@
 import factory
 from django.contrib.auth import get_user_model
 
+from users.models import User
 
-class UserFactory(factory.django.DjangoModelFactory):
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = get_user_model()
         skip_postgeneration_save = True

@@ -1,0 +1,23 @@
+import pytest
+from django.urls import reverse
+
+from users.tests.helpers import PASSWORD
+
+
+@pytest.fixture
+def login(api_client):
+    """Log in through the API; returns the `{access, refresh}` pair."""
+
+    def log_in(username: str, password: str = PASSWORD) -> dict:
+        response = api_client.post(reverse("token-obtain"), {"username": username, "password": password}, format="json")
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    return log_in
+
+
+@pytest.fixture
+def small_throttle_rates(settings):
+    """Two logins and two sign-ups per minute; the throttles read their rates at request time."""
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "2/min", "register": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
