@@ -16,13 +16,16 @@ Design (SPEC section 7):
   fetches the entry. Entries are the rendered bytes behind a short header (status, content
   type, ETag), not pickled response objects. `If-None-Match` is answered with a 304 by ConditionalGetMiddleware.
 - Redis errors never fail a request: the view is served from the database, one warning is
-  logged per interval, and an invalidation that could not be written makes this process bump
-  the global generation as soon as Redis answers again, so no stale entry survives an outage.
+  logged per interval. An invalidation that could not be written is replaced by a bump of the
+  global generation, retried in the background every 0.2 s (and before this process's next
+  lookup) until Redis answers, so no entry cached before the outage outlives it by more than
+  that retry interval. A Redis that restarts without persistence comes back empty anyway.
 """
 
 import functools
 import hashlib
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -65,6 +68,9 @@ CACHE_CONTROL = "private, no-cache"  # browsers must revalidate (ETag), shared p
 _WARN_INTERVAL_SECONDS = 10.0
 _last_warning = 0.0
 _invalidation_lost = False
+_RECOVERY_RETRY_SECONDS = 0.2
+_recovery: threading.Thread | None = None
+_recovery_lock = threading.Lock()
 
 
 def warn_cache_unavailable(exc: Exception) -> None:
@@ -178,6 +184,28 @@ def invalidate(*tags: str) -> None:
     except CACHE_ERRORS as exc:
         _invalidation_lost = True
         warn_cache_unavailable(exc)
+        _start_recovery()
+
+
+def _drop_everything_once_reachable() -> None:
+    """Retry, until the cache answers, the global invalidation that replaces lost ones."""
+    global _invalidation_lost
+    while _invalidation_lost:
+        try:
+            store().set_generations([_generation_key(ALL)])
+            _invalidation_lost = False
+        except CACHE_ERRORS:
+            time.sleep(_RECOVERY_RETRY_SECONDS)
+
+
+def _start_recovery() -> None:
+    """Start the retry in the background, so recovery does not wait for this process's next request
+    (other processes may otherwise serve entries cached before the lost invalidation)."""
+    global _recovery
+    with _recovery_lock:
+        if _recovery is None or not _recovery.is_alive():
+            _recovery = threading.Thread(target=_drop_everything_once_reachable, name="cache-recovery", daemon=True)
+            _recovery.start()
 
 
 def invalidate_on_commit(*tags: str) -> None:

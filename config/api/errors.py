@@ -6,11 +6,13 @@ for validation errors, served as `application/problem+json`. DRF exceptions go t
 """
 
 import json
+import logging
 from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -22,6 +24,8 @@ from config.api.versioning import API_PATH_PREFIX, UnsupportedVersion, supported
 from config.logging import request_id_var
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+logger = logging.getLogger(__name__)
 
 
 def problem(status: int, detail: str, code: str, **extra: Any) -> dict[str, Any]:
@@ -41,6 +45,13 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = 413
     default_detail = "The request body is too large."
     default_code = "payload_too_large"
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "The database is unavailable right now. Retry in a few seconds."
+    default_code = "database_unavailable"
+    wait = 5
 
 
 def _field_errors(detail: Any, field: str | None = None) -> Iterator[dict[str, Any]]:
@@ -67,6 +78,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, OperationalError | InterfaceError):
+        # The database is down or unreachable (or a deadlock victim): a retryable 503, not a 500.
+        logger.warning("database unavailable: %s", exc)
+        exc = DatabaseUnavailable()
     if not isinstance(exc, exceptions.APIException):
         return None
 
@@ -83,15 +98,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = f"Invalid input in: {named}." if named else (errors[0]["message"] if errors else "Invalid input.")
         body = problem(exc.status_code, detail, "invalid", errors=errors)
     else:
-        detail_obj = exc.detail
-        code = getattr(detail_obj, "code", None) or exc.default_code
-        if isinstance(detail_obj, dict):
+        detail: Any = exc.detail
+        code = getattr(detail, "code", None) or exc.default_code
+        if isinstance(detail, dict):
             # simplejwt's exceptions carry {"detail", "code", "messages"} instead of a string.
-            code = detail_obj.get("code", code)
-            detail_obj = detail_obj.get("detail", exc.default_detail)
+            code = detail.get("code", code)
+            detail = detail.get("detail", exc.default_detail)
         if isinstance(exc, UnsupportedVersion):
             extra["supported_versions"] = supported_versions()
-        body = problem(exc.status_code, str(detail_obj), str(code), **extra)
+        body = problem(exc.status_code, str(detail), str(code), **extra)
 
     set_rollback()
     # Errors are JSON whatever the view renders otherwise (the schema's YAML, the docs' HTML).

@@ -55,3 +55,18 @@ def test_pages_outside_the_api_keep_django_errors(api_client):
     response = api_client.get("/not-api/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_an_unreachable_database_is_a_retryable_503(api_client, monkeypatch):
+    from django.db import OperationalError
+
+    from config.tests import urls
+
+    def unreachable(self, request):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(urls.EchoView, "get", unreachable)
+    response = api_client.get("/api/echo/")
+    body = assert_problem(response, 503)
+    assert body["code"] == "database_unavailable"
+    assert response["Retry-After"] == "5"
