@@ -95,8 +95,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         errors = list(_field_errors(exc.detail))
         named = ", ".join(sorted({e["field"] for e in errors if e["field"]}))
-        detail = f"Invalid input in: {named}." if named else (errors[0]["message"] if errors else "Invalid input.")
-        body = problem(exc.status_code, detail, "invalid", errors=errors)
+        summary = f"Invalid input in: {named}." if named else (errors[0]["message"] if errors else "Invalid input.")
+        body = problem(exc.status_code, summary, "invalid", errors=errors)
     else:
         detail: Any = exc.detail
         code = getattr(detail, "code", None) or exc.default_code
