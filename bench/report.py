@@ -8,7 +8,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOOR = "floor (bare Django JSON view)"
@@ -20,7 +20,8 @@ TARGETS = """\
 | uncached detail p50 at 1M ratings <= 1.5x its p50 at 10k | {detail_growth:.2f}x | {detail_ok} |
 | uncached list p50 at 1M ratings <= 1.5x its p50 at 10k | {list_growth:.2f}x | {list_ok} |
 | uncached top p50 at 1M ratings <= 1.5x its p50 at 10k | {top_growth:.2f}x | {top_ok} |
-| rating writes: p99 < 50 ms at 16 clients, zero errors, statistics exact afterwards | p99 {write_p99:.1f} ms, {write_errors} errors; {recompute} | {write_ok} |
+| rating writes: p99 < 50 ms at 16 clients, zero errors, statistics exact afterwards \
+| p99 {write_p99:.1f} ms, {write_errors} errors; {recompute} | {write_ok} |
 | ml-latest-small import < 15 s | {small_import} | {small_ok} |
 | one million ratings imported < 60 s | {million_import} | {million_ok} |
 """
@@ -38,10 +39,13 @@ def main(path: str) -> None:
     rows = ["| scenario | requests/s | p50 (ms) | p99 (ms) | errors | x floor req/s |", "|---|---|---|---|---|---|"]
     for name, r in scenarios.items():
         errors = r["errors"] + r["non_2xx"]
-        rows.append(f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {errors} | {r['rps'] / floor_rps:.2f} |")
+        ratio = r["rps"] / floor_rps
+        rows.append(f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {errors} | {ratio:.2f} |")
 
-    scale_rows = ["| ratings | list p50 / p99 (ms) | detail p50 / p99 (ms) | top p50 / p99 (ms) | dataset generated in |",
-                  "|---|---|---|---|---|"]
+    scale_rows = [
+        "| ratings | list p50 / p99 (ms) | detail p50 / p99 (ms) | top p50 / p99 (ms) | dataset generated in |",
+        "|---|---|---|---|---|",
+    ]
     for ratings, row in scaling.items():
         cells = [f"{row[k]['p50_ms']:.1f} / {row[k]['p99_ms']:.1f}" for k in ("list", "detail", "top")]
         scale_rows.append(f"| {int(ratings):,} | {' | '.join(cells)} | {row['generate_seconds']:.1f} s |")
@@ -56,24 +60,33 @@ def main(path: str) -> None:
     small = imports.get("MovieLens ml-latest-small (100,836 ratings), first run")
     million = imports.get("1,000,000 synthetic ratings (MovieLens layout)")
     targets = TARGETS.format(
-        hit_ratio=hit, hit_ok=yes(hit >= 0.7),
-        detail_growth=growth("detail"), detail_ok=yes(growth("detail") <= 1.5),
-        list_growth=growth("list"), list_ok=yes(growth("list") <= 1.5),
-        top_growth=growth("top"), top_ok=yes(growth("top") <= 1.5),
-        write_p99=writes["p99_ms"], write_errors=write_errors, recompute=recompute,
+        hit_ratio=hit,
+        hit_ok=yes(hit >= 0.7),
+        detail_growth=growth("detail"),
+        detail_ok=yes(growth("detail") <= 1.5),
+        list_growth=growth("list"),
+        list_ok=yes(growth("list") <= 1.5),
+        top_growth=growth("top"),
+        top_ok=yes(growth("top") <= 1.5),
+        write_p99=writes["p99_ms"],
+        write_errors=write_errors,
+        recompute=recompute,
         write_ok=yes(writes["p99_ms"] < 50 and write_errors == 0 and "No drift" in recompute),
-        small_import=f"{small:.1f} s" if small else "not run (no sample)", small_ok=yes(bool(small) and small < 15),
-        million_import=f"{million:.1f} s" if million else "not run", million_ok=yes(bool(million) and million < 60),
+        small_import=f"{small:.1f} s" if small else "not run (no sample)",
+        small_ok=yes(bool(small) and small < 15),
+        million_import=f"{million:.1f} s" if million else "not run",
+        million_ok=yes(bool(million) and million < 60),
     )
     import_rows = ["| import | seconds |", "|---|---|"] + [f"| {n} | {s:.1f} |" for n, s in imports.items()]
 
     plot(scaling)
     text = f"""# Benchmarks
 
-Measured by `make bench` (bench/run.py) on {results['machine']}. Everything runs on that one
+Measured by `make bench` (bench/run.py) on {results["machine"]}. Everything runs on that one
 machine over loopback: PostgreSQL 15, Redis, gunicorn with production settings (sync workers,
-(2 x cores) + 1 of them) and the load generator, wrk, with {list(scenarios.values())[0].get('connections', 16)} connections
-from 2 threads. The whole run took {results['total_seconds'] / 60:.1f} minutes. Raw figures: `bench-results/results.json`.
+(2 x cores) + 1 of them) and the load generator, wrk, with {results["connections"]} connections
+from 2 threads. The whole run took {results["total_seconds"] / 60:.1f} minutes.
+Raw figures: `bench-results/results.json`.
 
 ## Targets
 
@@ -106,7 +119,9 @@ def plot(scaling: dict) -> None:
     fig, ax = plt.subplots(figsize=(7, 4))
     for kind in ("list", "detail", "top"):
         ax.plot(sizes, [scaling[str(s)][kind]["p50_ms"] for s in sizes], marker="o", label=f"{kind} p50")
-        ax.plot(sizes, [scaling[str(s)][kind]["p99_ms"] for s in sizes], marker=".", linestyle="--", label=f"{kind} p99")
+        ax.plot(
+            sizes, [scaling[str(s)][kind]["p99_ms"] for s in sizes], marker=".", linestyle="--", label=f"{kind} p99"
+        )
     ax.set_xscale("log")
     ax.set_xlabel("ratings in the database")
     ax.set_ylabel("uncached latency (ms)")

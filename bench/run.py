@@ -102,9 +102,19 @@ class Bench:
 
     def start_server(self) -> None:
         self.server = subprocess.Popen(
-            [GUNICORN, "config.wsgi:application", "--bind", f"127.0.0.1:{self.port}", "--workers", str(WORKERS),
-             "--log-level", "warning"],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL,
+            [
+                GUNICORN,
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(WORKERS),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
         )
         for _ in range(100):
             try:
@@ -128,23 +138,44 @@ class Bench:
 
     # --- measuring ----------------------------------------------------------------------
     def wrk(self, script: str, connections: int = CONNECTIONS, duration: str = DURATION, **env: str) -> dict[str, Any]:
-        command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}", "--timeout", "10s", "-s", str(LUA / script),
-                   f"http://127.0.0.1:{self.port}"]
+        command = [
+            "wrk",
+            "-t2",
+            f"-c{connections}",
+            f"-d{duration}",
+            "--timeout",
+            "10s",
+            "-s",
+            str(LUA / script),
+            f"http://127.0.0.1:{self.port}",
+        ]
         out = subprocess.run(command, env={**self.env, **env}, check=True, capture_output=True, text=True).stdout
-        result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT ")).removeprefix("RESULT "))
+        result = json.loads(
+            next(line for line in out.splitlines() if line.startswith("RESULT ")).removeprefix("RESULT ")
+        )
         result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
         result["p50_ms"], result["p99_ms"] = result["p50_us"] / 1000, result["p99_us"] / 1000
         return result
 
     def get(self, path: str, *, bust: bool, connections: int = CONNECTIONS, duration: str = DURATION) -> dict[str, Any]:
-        return self.wrk("get.lua", connections, duration, BENCH_PATH=path, BENCH_MOVIES=str(MOVIES),
-                        BENCH_BUST="1" if bust else "0")
+        return self.wrk(
+            "get.lua", connections, duration, BENCH_PATH=path, BENCH_MOVIES=str(MOVIES), BENCH_BUST="1" if bust else "0"
+        )
 
     def load_dataset(self, ratings: int) -> float:
         self.reset_database()
         started = time.perf_counter()
-        self.manage("generate_dataset", "--movies", str(MOVIES), "--users", str(max(200, ratings // 100)),
-                    "--ratings", str(ratings), "--seed", "1")
+        self.manage(
+            "generate_dataset",
+            "--movies",
+            str(MOVIES),
+            "--users",
+            str(max(200, ratings // 100)),
+            "--ratings",
+            str(ratings),
+            "--seed",
+            "1",
+        )
         elapsed = time.perf_counter() - started
         self.manage("shell", "-c", "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')")
         return elapsed
@@ -156,7 +187,7 @@ class Bench:
             generated = self.load_dataset(ratings)
             self.start_server()
             self.get("/api/movies/", bust=True, duration="3s")  # warm up workers and connections
-            row = {"generate_seconds": generated}
+            row: dict[str, Any] = {"generate_seconds": generated}
             for name, path in (("list", "/api/movies/"), ("detail", "/api/movies/%d/"), ("top", "/api/movies/top/")):
                 row[name] = self.get(path, bust=True, connections=4)
                 log(f"  uncached {name}: p50 {row[name]['p50_ms']:.1f} ms, p99 {row[name]['p99_ms']:.1f} ms")
@@ -177,8 +208,10 @@ class Bench:
         }
         for name, run in scenarios.items():
             self.results["scenarios"][name] = result = run()
-            log(f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-                f"errors {result['errors'] + result['non_2xx']}")
+            log(
+                f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+                f"errors {result['errors'] + result['non_2xx']}"
+            )
         tokens = self.services_dir / "tokens.txt"
         code = (
             "from rest_framework_simplejwt.tokens import AccessToken\n"
@@ -191,8 +224,10 @@ class Bench:
         self.results["scenarios"][name] = result = self.wrk(
             "put_rating.lua", BENCH_TOKENS=str(tokens), BENCH_MOVIES=str(MOVIES)
         )
-        log(f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-            f"errors {result['errors'] + result['non_2xx']}")
+        log(
+            f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+            f"errors {result['errors'] + result['non_2xx']}"
+        )
         self.results["recompute_after_writes"] = self.manage("recompute_statistics", capture=True).strip()
         log(f"  after the writes: {self.results['recompute_after_writes']}")
 
@@ -201,10 +236,14 @@ class Bench:
             self.reset_database()
             started = time.perf_counter()
             self.manage("import_movielens", str(MOVIELENS_DIR))
-            self.results["imports"]["MovieLens ml-latest-small (100,836 ratings), first run"] = time.perf_counter() - started
+            self.results["imports"]["MovieLens ml-latest-small (100,836 ratings), first run"] = (
+                time.perf_counter() - started
+            )
             started = time.perf_counter()
             self.manage("import_movielens", str(MOVIELENS_DIR))
-            self.results["imports"]["MovieLens ml-latest-small, second run (no changes)"] = time.perf_counter() - started
+            self.results["imports"]["MovieLens ml-latest-small, second run (no changes)"] = (
+                time.perf_counter() - started
+            )
         folder = self.services_dir / "synthetic-1m"
         write_synthetic_movielens(folder, movies=MOVIES, users=10_000, ratings=1_000_000)
         self.reset_database()
@@ -259,6 +298,7 @@ def main() -> int:
         bench.cleanup()
     bench.results["total_seconds"] = time.perf_counter() - started
     bench.results["machine"] = describe_machine()
+    bench.results["connections"] = CONNECTIONS
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
     (out / "results.json").write_text(json.dumps(bench.results, indent=2))
@@ -268,9 +308,12 @@ def main() -> int:
 
 
 def describe_machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    memory = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
-    return f"{os.cpu_count()} cores ({cpu}), {memory / 1024 / 1024:.0f} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    memory_gib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")) / 1024 / 1024
+    system = f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    return f"{os.cpu_count()} cores ({cpu}), {memory_gib:.0f} GiB RAM, {system}"
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from movies.models import Movie
+from movies.serializers import MovieBriefSerializer, MovieStatsSummaryV1Serializer, MovieStatsSummaryV2Serializer
 from ratings.models import REVIEW_MAX_LENGTH, SCORES, Rating
 
 SCORE_HELP = 'Stars from 0.5 to 5.0 in half steps: 4, 4.0 and "4.5" are accepted.'
@@ -67,43 +67,10 @@ class RatingWriteSerializer(serializers.Serializer):
         return value or ""
 
 
-class MovieBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Movie
-        fields = ["id", "title", "year"]
-
-
-class RatedMovieStatsV1Serializer(serializers.ModelSerializer):
-    """The rated movie with its statistics after the write (version 1)."""
-
-    average_rating = serializers.DecimalField(max_digits=4, decimal_places=2, allow_null=True, read_only=True)
-
-    class Meta:
-        model = Movie
-        fields = ["id", "title", "year", "average_rating", "ratings_count"]
-
-
-class RatingStatsSerializer(serializers.Serializer):
-    average = serializers.DecimalField(
-        source="average_rating", max_digits=4, decimal_places=2, allow_null=True, read_only=True
-    )
-    count = serializers.IntegerField(source="ratings_count", read_only=True)
-
-
-class RatedMovieStatsV2Serializer(serializers.ModelSerializer):
-    """The rated movie with its statistics after the write (version 2: statistics in `rating`)."""
-
-    rating = RatingStatsSerializer(source="*", read_only=True)
-
-    class Meta:
-        model = Movie
-        fields = ["id", "title", "year", "rating"]
-
-
 class OwnRatingV1Serializer(serializers.ModelSerializer):
     """The caller's rating of one movie, with the movie's current statistics (version 1)."""
 
-    movie = RatedMovieStatsV1Serializer(read_only=True)
+    movie = MovieStatsSummaryV1Serializer(read_only=True)
     score = serializers.DecimalField(max_digits=2, decimal_places=1, read_only=True)
 
     class Meta:
@@ -114,7 +81,7 @@ class OwnRatingV1Serializer(serializers.ModelSerializer):
 class OwnRatingV2Serializer(OwnRatingV1Serializer):
     """The caller's rating of one movie, with the movie's current statistics (version 2)."""
 
-    movie = RatedMovieStatsV2Serializer(read_only=True)  # type: ignore[assignment]
+    movie = MovieStatsSummaryV2Serializer(read_only=True)  # type: ignore[assignment]
 
 
 class RatedMovieSerializer(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ from django.utils.text import slugify
 from movies.models import Genre, Movie
 
 
-class GenreFactory(factory.django.DjangoModelFactory):
+class GenreFactory(factory.django.DjangoModelFactory[Genre]):
     class Meta:
         model = Genre
         django_get_or_create = ("slug",)
@@ -13,7 +13,9 @@ class GenreFactory(factory.django.DjangoModelFactory):
     slug = factory.LazyAttribute(lambda g: slugify(g.name))
 
 
-class MovieFactory(factory.django.DjangoModelFactory):
+class MovieFactory(factory.django.DjangoModelFactory[Movie]):
+    """A movie; give `ratings_count` and `ratings_sum` to set its statistics directly."""
+
     class Meta:
         model = Movie
         skip_postgeneration_save = True

@@ -8,7 +8,7 @@ from ratings.models import Rating
 
 @pytest.fixture
 def movie(db):
-    return MovieFactory(title="Heat", year=1995)
+    return MovieFactory.create(title="Heat", year=1995)
 
 
 def assert_statistics_match_rows(movie) -> None:

@@ -7,7 +7,7 @@ from ratings.models import Rating
 from users.tests.factories import UserFactory
 
 
-class RatingFactory(factory.django.DjangoModelFactory):
+class RatingFactory(factory.django.DjangoModelFactory[Rating]):
     """A rating row written directly, bypassing the service: statistics are NOT updated.
 
     Use `ratings.services.rating_upsert` in tests that need exact statistics.

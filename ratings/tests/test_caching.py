@@ -8,8 +8,8 @@ import pytest
 from django.db import connection, connections
 from django.urls import reverse
 
-from conftest import client_for
 from config import cache as response_cache
+from conftest import client_for
 from movies.tests.factories import MovieFactory
 from ratings.services import rating_upsert
 from users.tests.factories import UserFactory
@@ -18,7 +18,7 @@ from users.tests.factories import UserFactory
 # Invalidation runs after commit, so these tests use real transactions.
 @pytest.mark.django_db(transaction=True)
 def test_a_rating_refreshes_the_movies_ratings_and_the_raters_list(api_client, movie):
-    alice = UserFactory(username="alice")
+    alice = UserFactory.create(username="alice")
     ratings_url = reverse("movie-ratings", kwargs={"movie_id": movie.pk})
     rated_url = reverse("user-ratings", kwargs={"username": "alice"})
     assert api_client.get(ratings_url)["X-Cache"] == "MISS"
@@ -31,7 +31,7 @@ def test_a_rating_refreshes_the_movies_ratings_and_the_raters_list(api_client, m
 
 @pytest.mark.django_db(transaction=True)
 def test_deleting_a_rating_refreshes_the_lists(api_client, movie):
-    alice = UserFactory(username="alice")
+    alice = UserFactory.create(username="alice")
     own = reverse("movie-own-rating", kwargs={"movie_id": movie.pk})
     client_for(alice).put(own, {"score": 4}, format="json")
     ratings_url = reverse("movie-ratings", kwargs={"movie_id": movie.pk})
@@ -54,8 +54,8 @@ def test_a_reader_that_began_before_a_write_cannot_leave_a_stale_copy(api_client
     meanwhile a write commits and returns. Every later read must show the write."""
     if connection.vendor != "postgresql":
         pytest.skip("concurrent transactions need PostgreSQL (DATABASE_URL)")
-    movie = MovieFactory()
-    writer = client_for(UserFactory(username="writer"))
+    movie = MovieFactory.create()
+    writer = client_for(UserFactory.create(username="writer"))
     url = reverse("movie-ratings", kwargs={"movie_id": movie.pk})
     rendered, resume = threading.Event(), threading.Event()
     original_store = response_cache._store
@@ -66,7 +66,12 @@ def test_a_reader_that_began_before_a_write_cannot_leave_a_stale_copy(api_client
         original_store(key, response)
 
     monkeypatch.setattr(response_cache, "_store", stalled_store)
-    stale_reader = threading.Thread(target=lambda: (api_client.get(url), connections.close_all()))
+
+    def read_once() -> None:
+        api_client.get(url)
+        connections.close_all()
+
+    stale_reader = threading.Thread(target=read_once)
     stale_reader.start()
     assert rendered.wait(timeout=30)  # the reader has its pre-write copy in hand
     monkeypatch.setattr(response_cache, "_store", original_store)
@@ -83,8 +88,8 @@ def test_a_reader_that_began_before_a_write_cannot_leave_a_stale_copy(api_client
 def test_interleaved_readers_and_writers_end_with_every_read_showing_the_final_state():
     if connection.vendor != "postgresql":
         pytest.skip("concurrent transactions need PostgreSQL (DATABASE_URL)")
-    movie = MovieFactory()
-    writers = [client_for(UserFactory(username=f"w{i}")) for i in range(4)]
+    movie = MovieFactory.create()
+    writers = [client_for(UserFactory.create(username=f"w{i}")) for i in range(4)]
     own = reverse("movie-own-rating", kwargs={"movie_id": movie.pk})
     detail_urls = [reverse("movie-ratings", kwargs={"movie_id": movie.pk})] + [
         reverse("user-ratings", kwargs={"username": f"w{i}"}) for i in range(4)

@@ -126,7 +126,7 @@ def test_delete_removes_the_rating_and_its_statistics(user_client, movie):
 
 
 def test_one_user_never_touches_another_users_rating(user_client, movie):
-    other = UserFactory()
+    other = UserFactory.create()
     client_for(other).put(url(movie), {"score": 1}, format="json")
     assert user_client.get(url(movie)).status_code == 404
     assert user_client.delete(url(movie)).status_code == 404
@@ -152,4 +152,4 @@ def test_rating_writes_are_throttled_per_user_even_when_rejected(user_client, mo
     assert response.json()["status"] == 429
     # Reads are not throttled, and other users have their own budget.
     assert user_client.get(url(movie)).status_code == 404
-    assert client_for(UserFactory()).put(url(movie), {"score": 3}, format="json").status_code == 201
+    assert client_for(UserFactory.create()).put(url(movie), {"score": 3}, format="json").status_code == 201

@@ -20,9 +20,9 @@ def rated(user):
     ratings = []
     for offset, (title, score) in enumerate([("Alien", "4.0"), ("Brazil", "2.5"), ("Casablanca", "5.0")]):
         ratings.append(
-            RatingFactory(
+            RatingFactory.create(
                 user=user,
-                movie=MovieFactory(title=title),
+                movie=MovieFactory.create(title=title),
                 score=Decimal(score),
                 rated_at=now - timedelta(days=10 - offset),
                 updated_at=now - timedelta(days=3 - offset),
@@ -91,7 +91,7 @@ def test_invalid_list_parameters_are_a_400_naming_them(user_client, rated, query
 
 
 def test_a_movies_ratings_show_who_rated_it(api_client, movie):
-    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    alice, bob = UserFactory.create(username="alice"), UserFactory.create(username="bob")
     rating_upsert(user=alice, movie=movie, score=Decimal("4.5"), review="fun")
     rating_upsert(user=bob, movie=movie, score=Decimal("1.0"), review="")
     response = api_client.get(reverse("movie-ratings", kwargs={"movie_id": movie.pk}), {"ordering": "-score"})
@@ -108,9 +108,9 @@ def test_the_ratings_of_an_unknown_movie_are_a_404(api_client, db):
 def test_rating_lists_cost_a_fixed_number_of_queries(api_client, user_client, user, django_assert_num_queries):
     def fill(count: int) -> None:
         for _ in range(count):
-            movie = MovieFactory()
-            RatingFactory(user=user, movie=movie)
-            RatingFactory(movie=movie)
+            movie = MovieFactory.create()
+            RatingFactory.create(user=user, movie=movie)
+            RatingFactory.create(movie=movie)
 
     fill(2)
     movie_id = user.ratings.first().movie_id

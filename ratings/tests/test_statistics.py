@@ -24,7 +24,7 @@ def rate(user, movie, score: str) -> Rating:
 
 
 def test_upserts_and_deletes_keep_movie_and_user_statistics_exact(movie):
-    alice, bob = UserFactory(), UserFactory()
+    alice, bob = UserFactory.create(), UserFactory.create()
     rate(alice, movie, "4.0")
     rate(bob, movie, "2.5")
     rate(alice, movie, "5.0")
@@ -39,15 +39,15 @@ def test_upserts_and_deletes_keep_movie_and_user_statistics_exact(movie):
 
 def test_averages_round_half_up_to_two_places(movie):
     for score in ("4.0", "4.0", "4.5", "5.0", "5.0", "5.0", "0.5", "3.5"):
-        rate(UserFactory(), movie, score)
+        rate(UserFactory.create(), movie, score)
     movie.refresh_from_db()
     # 31.5 / 8 = 3.9375 -> 3.94
     assert movie.average_rating == Decimal("3.94")
 
 
 def test_deleting_a_user_through_the_api_corrects_every_movie(movie):
-    other_movie = MovieFactory()
-    leaving, staying = UserFactory(), UserFactory()
+    other_movie = MovieFactory.create()
+    leaving, staying = UserFactory.create(), UserFactory.create()
     rate(leaving, movie, "1.0")
     rate(leaving, other_movie, "2.0")
     rate(staying, movie, "5.0")
@@ -69,8 +69,8 @@ def test_deleting_users_in_bulk_corrects_every_movie(movie):
 
 
 def test_deleting_a_movie_corrects_its_raters_statistics(movie):
-    other_movie = MovieFactory()
-    user = UserFactory()
+    other_movie = MovieFactory.create()
+    user = UserFactory.create()
     rate(user, movie, "1.0")
     rate(user, other_movie, "4.0")
     Movie.objects.filter(pk=movie.pk).delete()
@@ -79,7 +79,7 @@ def test_deleting_a_movie_corrects_its_raters_statistics(movie):
 
 
 def test_bulk_deleting_ratings_keeps_statistics_exact(movie):
-    other_movie = MovieFactory()
+    other_movie = MovieFactory.create()
     users = UserFactory.create_batch(4)
     for index, user in enumerate(users):
         rate(user, movie, "4.0")
@@ -92,9 +92,9 @@ def test_bulk_deleting_ratings_keeps_statistics_exact(movie):
 
 
 def test_recompute_reports_and_fixes_drift(movie):
-    user = UserFactory()
+    user = UserFactory.create()
     rate(user, movie, "4.0")
-    RatingFactory(movie=movie, score=Decimal("2.0"))  # written behind the service's back
+    RatingFactory.create(movie=movie, score=Decimal("2.0"))  # written behind the service's back
     Movie.objects.filter(pk=movie.pk).update(ratings_count=7)
     drift = statistics_recompute()
     assert (drift.movies, drift.users) == (1, 1)
@@ -103,7 +103,7 @@ def test_recompute_reports_and_fixes_drift(movie):
 
 
 def test_the_recompute_command_says_when_there_is_no_drift(movie, capsys):
-    rate(UserFactory(), movie, "3.0")
+    rate(UserFactory.create(), movie, "3.0")
     call_command("recompute_statistics")
     assert "No drift" in capsys.readouterr().out
     Movie.objects.filter(pk=movie.pk).update(ratings_sum=Decimal("1.0"))
@@ -115,7 +115,7 @@ def test_the_recompute_command_says_when_there_is_no_drift(movie, capsys):
 def test_the_database_refuses_a_second_rating_of_the_same_movie(movie):
     from django.db import IntegrityError, transaction
 
-    user = UserFactory()
+    user = UserFactory.create()
     rate(user, movie, "3.0")
     with pytest.raises(IntegrityError), transaction.atomic():
         Rating.objects.create(user=user, movie=movie, score=Decimal("2.0"))
@@ -125,4 +125,4 @@ def test_the_database_refuses_scores_off_the_scale(movie):
     from django.db import IntegrityError, transaction
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        RatingFactory(movie=movie, score=Decimal("4.3"))
+        RatingFactory.create(movie=movie, score=Decimal("4.3"))

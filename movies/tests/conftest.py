@@ -1,0 +1,60 @@
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.db.models import F
+
+from conftest import client_for
+from movies.models import Movie
+from movies.tests.factories import GenreFactory
+from users.tests.factories import UserFactory
+
+
+@pytest.fixture
+def curator(db):
+    """Staff holding every catalogue permission, and nothing else (not a superuser)."""
+    user = UserFactory.create(is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="movies"))
+    return user
+
+
+@pytest.fixture
+def curator_client(curator):
+    return client_for(curator)
+
+
+@pytest.fixture
+def staff_without_permissions_client(db):
+    return client_for(UserFactory.create(is_staff=True))
+
+
+@pytest.fixture
+def drama(db):
+    return GenreFactory.create(name="Drama", slug="drama")
+
+
+@pytest.fixture
+def crime(db):
+    return GenreFactory.create(name="Crime", slug="crime")
+
+
+@pytest.fixture
+def rate(db):
+    """Rate a movie once per score, each by a new user: `rate(movie, "4.5", "3.0")`.
+
+    The movie's and the users' stored statistics are kept consistent with the rows, as the
+    ratings service would (movies cannot call it).
+    """
+    rating_model = apps.get_model("ratings", "Rating")
+
+    def add(movie, *scores: str) -> None:
+        for score in map(Decimal, scores):
+            user = UserFactory.create(ratings_count=1, ratings_sum=score)
+            rating_model.objects.create(user=user, movie=movie, score=score)
+        Movie.objects.filter(pk=movie.pk).update(
+            ratings_count=F("ratings_count") + len(scores), ratings_sum=F("ratings_sum") + sum(map(Decimal, scores))
+        )
+        movie.refresh_from_db(fields=["ratings_count", "ratings_sum"])
+
+    return add

@@ -1,0 +1,125 @@
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from movies import selectors
+from movies.models import Movie
+from movies.selectors import global_mean_rating, weighted_rating
+from movies.tests.factories import MovieFactory
+from movies.tests.helpers import forget_global_mean
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_global_mean_is_the_mean_of_every_rating_from_the_movie_counters():
+    MovieFactory.create(ratings_count=3, ratings_sum=Decimal("10.0"))
+    MovieFactory.create(ratings_count=1, ratings_sum=Decimal("5.0"))
+    MovieFactory.create()
+    assert global_mean_rating() == Decimal("3.75")
+
+
+def test_the_global_mean_is_none_without_ratings():
+    MovieFactory.create()
+    assert global_mean_rating() is None
+
+
+def test_the_global_mean_is_reused_until_it_expires(django_assert_num_queries):
+    MovieFactory.create(ratings_count=1, ratings_sum=Decimal("4.0"))
+    assert global_mean_rating() == Decimal("4")
+    Movie.objects.update(ratings_sum=Decimal("2.0"))
+    with django_assert_num_queries(0):
+        assert global_mean_rating() == Decimal("4")
+    forget_global_mean()
+    assert global_mean_rating() == Decimal("2")
+
+
+def test_no_ratings_is_cached_too(django_assert_num_queries):
+    assert global_mean_rating() is None
+    with django_assert_num_queries(0):
+        assert global_mean_rating() is None
+
+
+class RecordingCache:
+    """An empty cache that records how long each stored value should live."""
+
+    def __init__(self) -> None:
+        self.timeouts: dict[str, int] = {}
+
+    def get(self, key):
+        return None
+
+    def set(self, key, value, timeout):
+        self.timeouts[key] = timeout
+
+
+class BrokenCache:
+    """A cache whose server is unreachable."""
+
+    def get(self, *args, **kwargs):
+        raise RedisConnectionError("connection refused")
+
+    set = get
+
+
+class WriteOnlyBrokenCache(RecordingCache):
+    """Reads work (and find nothing); writes fail."""
+
+    set = BrokenCache.get
+
+
+def test_the_global_mean_is_cached_for_the_configured_time(settings, monkeypatch):
+    settings.RATING_GLOBAL_MEAN_TTL = 42
+    recording = RecordingCache()
+    monkeypatch.setattr(selectors, "cache", recording)
+    global_mean_rating()
+    assert recording.timeouts == {selectors.GLOBAL_MEAN_CACHE_KEY: 42}
+
+
+def test_the_global_mean_is_computed_directly_when_the_cache_is_down(monkeypatch):
+    MovieFactory.create(ratings_count=2, ratings_sum=Decimal("7.0"))
+    warnings: list[Exception] = []
+    monkeypatch.setattr(selectors, "cache", BrokenCache())
+    monkeypatch.setattr(selectors, "warn_cache_unavailable", warnings.append)
+    assert global_mean_rating() == Decimal("3.5")
+    assert [type(warning) for warning in warnings] == [RedisConnectionError]
+
+
+def test_a_failed_store_of_the_global_mean_still_returns_it(monkeypatch):
+    MovieFactory.create(ratings_count=2, ratings_sum=Decimal("7.0"))
+    monkeypatch.setattr(selectors, "cache", WriteOnlyBrokenCache())
+    assert global_mean_rating() == Decimal("3.5")
+
+
+def test_the_movie_list_is_served_when_the_global_mean_cannot_be_cached(api_client, monkeypatch):
+    MovieFactory.create(ratings_count=2, ratings_sum=Decimal("7.0"))
+    monkeypatch.setattr(selectors, "cache", BrokenCache())
+    response = api_client.get(reverse("movie-list"))
+    assert response.status_code == 200
+    assert response.json()["results"][0]["weighted_rating"] == 3.5
+
+
+def test_the_weighted_rating_is_exact(settings):
+    settings.RATING_PRIOR = 10
+    # (v·R + m·C) / (v + m) = (7 + 10·3) / (2 + 10) = 37/12
+    value = weighted_rating(ratings_count=2, ratings_sum=Decimal("7.0"), global_mean=Decimal(3))
+    assert value == Decimal(37) / Decimal(12)
+
+
+def test_the_weighted_rating_is_none_without_ratings():
+    assert weighted_rating(ratings_count=0, ratings_sum=Decimal(0), global_mean=Decimal(3)) is None
+
+
+def test_while_the_global_mean_is_unknown_the_weighted_rating_is_the_mean():
+    assert weighted_rating(ratings_count=2, ratings_sum=Decimal("7.0"), global_mean=None) == Decimal("3.5")
+
+
+def test_a_stale_unknown_global_mean_still_ranks_rated_movies(api_client):
+    global_mean_rating()  # cached as "no ratings yet"
+    MovieFactory.create(title="Low", ratings_count=2, ratings_sum=Decimal("3.0"))
+    MovieFactory.create(title="High", ratings_count=1, ratings_sum=Decimal("4.5"))
+    top = api_client.get(reverse("movie-top")).json()
+    assert [(movie["title"], movie["weighted_rating"]) for movie in top] == [("High", 4.5), ("Low", 1.5)]
+    ordered = api_client.get(reverse("movie-list"), {"ordering": "-weighted_rating"}).json()["results"]
+    assert [movie["title"] for movie in ordered] == ["High", "Low"]

@@ -1,0 +1,215 @@
+"""The catalogue API: browse, search, filter and rank movies; staff curate movies and genres."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.api.params import positive_int
+from config.api.versioning import request_version
+from config.cache import GENRES, MOVIE_LISTS, cache_response, movie_tag
+from movies import selectors, services
+from movies.filters import MovieFilterSet, filter_by_genre
+from movies.models import Genre, Movie
+from movies.serializers import (
+    GenreSerializer,
+    MovieDetailV1Serializer,
+    MovieDetailV2Serializer,
+    MovieV1Serializer,
+    MovieV2Serializer,
+    MovieWriteSerializer,
+)
+
+TOP_DEFAULT_LIMIT, TOP_MAX_LIMIT = 20, 100
+
+
+class IsCurator(permissions.DjangoModelPermissions):
+    """Writes need a staff account that also holds the model permission (`movies.add_movie`, ...).
+
+    Anonymous callers get a 401, everyone else without both a 403. Reads (`OPTIONS` included)
+    are open.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff and super().has_permission(request, view))
+
+
+class CatalogueViewSet(viewsets.GenericViewSet):
+    """Reads are public; every other action needs a curator."""
+
+    read_actions: frozenset[str] = frozenset({"list", "retrieve"})
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        if self.action in self.read_actions:
+            return [permissions.AllowAny()]
+        return [IsCurator()]
+
+
+class MovieViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    CatalogueViewSet,
+):
+    """Movies: a paginated, filterable list, a detail with the score distribution, the top list by
+    weighted rating, and writes for curators.
+
+    Statistics come from the counters stored on each movie; the weighted rating also needs the
+    catalogue-wide mean C, read once per request from the cache (`selectors.global_mean_rating`).
+    """
+
+    queryset = Movie.objects.all()
+    filterset_class = MovieFilterSet
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    read_actions = frozenset({"list", "retrieve", "top"})
+    # Set per action (`top` validates its parameters by hand): see config.api.openapi.AutoSchema.
+    extra_error_statuses: tuple[int, ...] = ()
+
+    def global_mean(self) -> Decimal | None:
+        """C for this request, read once."""
+        if not hasattr(self, "_global_mean"):
+            self._global_mean = selectors.global_mean_rating()
+        return self._global_mean
+
+    def get_queryset(self) -> QuerySet[Movie]:
+        if self.action == "list":
+            return selectors.movie_list_queryset(global_mean=self.global_mean())
+        if self.action == "retrieve":
+            return Movie.objects.prefetch_related("genres")
+        return Movie.objects.all()
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # The list's parameters mean nothing on a single movie: they must not 404 or 400 there.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        version_2 = request_version(self.request) == "2"
+        if self.action in ("list", "top"):
+            return MovieV2Serializer if version_2 else MovieV1Serializer
+        # The detail and the responses of writes.
+        return MovieDetailV2Serializer if version_2 else MovieDetailV1Serializer
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> serializers.BaseSerializer:
+        if self.action == "top":
+            kwargs.setdefault("many", True)
+        return super().get_serializer(*args, **kwargs)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = dict(super().get_serializer_context())
+        if not getattr(self, "swagger_fake_view", False):  # schema generation: no database reads
+            context["global_mean"] = self.global_mean()
+        return context
+
+    @cache_response(tags=lambda request, kwargs: [MOVIE_LISTS])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Movies, paginated, by title unless `ordering` says otherwise."""
+        return super().list(request, *args, **kwargs)
+
+    @cache_response(tags=lambda request, kwargs: [movie_tag(int(kwargs["pk"]))])
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One movie with its statistics and score distribution."""
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("genre", OpenApiTypes.STR, description="A genre name (any letter case) or slug."),
+            OpenApiParameter(
+                "min_ratings",
+                OpenApiTypes.INT,
+                description="Only movies with at least this many ratings (>= 1).",
+                default=1,
+            ),
+            OpenApiParameter(
+                "limit",
+                OpenApiTypes.INT,
+                description=f"How many movies (>= 1; above {TOP_MAX_LIMIT} counts as {TOP_MAX_LIMIT}).",
+                default=TOP_DEFAULT_LIMIT,
+            ),
+        ],
+    )
+    @action(detail=False, filter_backends=[], pagination_class=None, extra_error_statuses=(400,))
+    @cache_response(tags=lambda request, kwargs: [MOVIE_LISTS])
+    def top(self, request: Request) -> Response:
+        """The best movies by Bayesian weighted rating; ties by ratings count, then title."""
+        params = request.query_params
+        min_ratings = positive_int(params, "min_ratings", default=1)
+        limit = positive_int(params, "limit", default=TOP_DEFAULT_LIMIT, maximum=TOP_MAX_LIMIT)
+        queryset = Movie.objects.all()
+        if genre := params.get("genre", "").strip():
+            queryset = filter_by_genre(queryset, genre)
+        movies = selectors.top_movies(
+            queryset=queryset, global_mean=self.global_mean(), min_ratings=min_ratings, limit=limit
+        )
+        return Response(self.get_serializer(movies).data)
+
+    @extend_schema(request=MovieWriteSerializer)
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Add a movie (staff with `movies.add_movie`); its genres must exist already."""
+        body = MovieWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        movie = services.movie_create(**body.validated_data)
+        return Response(self.get_serializer(movie).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=MovieWriteSerializer)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Replace a movie (staff with `movies.change_movie`): omitted optional fields become empty."""
+        partial = kwargs.pop("partial", False)
+        movie = self.get_object()
+        body = MovieWriteSerializer(movie, data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        changes = body.validated_data
+        if not partial:
+            changes = {"year": None, "genres": [], "imdb_id": None, "tmdb_id": None, **changes}
+        movie = services.movie_update(movie=movie, **changes)
+        return Response(self.get_serializer(movie).data)
+
+    @extend_schema(request=MovieWriteSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Change some fields of a movie (staff with `movies.change_movie`)."""
+        return super().partial_update(request, *args, **kwargs)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Delete a movie and its ratings (staff with `movies.delete_movie`)."""
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance: Movie) -> None:
+        services.movie_delete(movie=instance)
+
+
+class GenreViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, CatalogueViewSet):
+    """Genres with their movie counts (a plain list); curators add new ones."""
+
+    queryset = Genre.objects.all()
+    serializer_class = GenreSerializer
+    pagination_class = None
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Genre]:
+        return selectors.genre_list_queryset()
+
+    @cache_response(tags=lambda request, kwargs: [GENRES])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Every genre with its number of movies, alphabetically (not paginated)."""
+        return super().list(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Add a genre (staff with `movies.add_genre`); its slug is made from the name."""
+        body = GenreSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        genre = services.genre_create(name=body.validated_data["name"])
+        created = selectors.genre_list_queryset().get(pk=genre.pk)
+        return Response(GenreSerializer(created).data, status=status.HTTP_201_CREATED)
