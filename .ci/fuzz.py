@@ -89,6 +89,8 @@ def main() -> int:
             result = subprocess.run(
                 [
                     BIN / "schemathesis",
+                    "--config-file",
+                    ROOT / ".ci" / "schemathesis.toml",
                     "run",
                     f"http://127.0.0.1:{port}/api/schema/?version={version}",
                     "--checks",

@@ -22,6 +22,7 @@ from django.db.models.functions import Lower
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.fields import StrictCharField
 from movies.models import Genre, Movie, round_half_up
 from movies.selectors import SCORE_KEYS, global_mean_rating, score_distribution, weighted_rating
 
@@ -215,12 +216,12 @@ class MovieDetailV2Serializer(MovieV2Serializer):
 class MovieWriteSerializer(serializers.Serializer):
     """The body of `POST`/`PUT`/`PATCH /api/movies/`: genres are given by name or slug."""
 
-    title = serializers.CharField(max_length=500)
+    title = StrictCharField(max_length=500)
     year = serializers.IntegerField(
         min_value=YEAR_MIN, required=False, allow_null=True, help_text="From 1870 to next year."
     )
     genres = serializers.ListField(
-        child=serializers.CharField(max_length=64),
+        child=StrictCharField(max_length=64),
         required=False,
         help_text="Existing genres, each by name (any letter case) or slug.",
     )

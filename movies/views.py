@@ -15,7 +15,7 @@ from config.api.params import positive_int
 from config.api.versioning import request_version
 from config.cache import GENRES, MOVIE_LISTS, cache_response, movie_tag
 from movies import selectors, services
-from movies.filters import MovieFilterSet, filter_by_genre
+from movies.filters import COUNT_MAX, MovieFilterSet, filter_by_genre
 from movies.models import Genre, Movie
 from movies.serializers import (
     GenreSerializer,
@@ -129,13 +129,13 @@ class MovieViewSet(
             OpenApiParameter("genre", OpenApiTypes.STR, description="A genre name (any letter case) or slug."),
             OpenApiParameter(
                 "min_ratings",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 1},
                 description="Only movies with at least this many ratings (>= 1).",
                 default=1,
             ),
             OpenApiParameter(
                 "limit",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 1},
                 description=f"How many movies (>= 1; above {TOP_MAX_LIMIT} counts as {TOP_MAX_LIMIT}).",
                 default=TOP_DEFAULT_LIMIT,
             ),
@@ -146,7 +146,8 @@ class MovieViewSet(
     def top(self, request: Request) -> Response:
         """The best movies by Bayesian weighted rating; ties by ratings count, then title."""
         params = request.query_params
-        min_ratings = positive_int(params, "min_ratings", default=1)
+        # Clamped to what the count column can hold: larger thresholds match nothing either way.
+        min_ratings = positive_int(params, "min_ratings", default=1, maximum=COUNT_MAX)
         limit = positive_int(params, "limit", default=TOP_DEFAULT_LIMIT, maximum=TOP_MAX_LIMIT)
         queryset = Movie.objects.all()
         if genre := params.get("genre", "").strip():

@@ -21,6 +21,7 @@ class ScoreFilter(filters.NumberFilter):
     """A score on the half-star scale; anything else is a 400 naming the parameter."""
 
     field_class = ScoreFormField
+    schema_extra = {"minimum": 0.5, "maximum": 5.0, "multipleOf": 0.5}
 
 
 class RatingFilter(filters.FilterSet):

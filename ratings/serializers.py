@@ -6,6 +6,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.fields import StrictCharField
 from movies.serializers import MovieBriefSerializer, MovieStatsSummaryV1Serializer, MovieStatsSummaryV2Serializer
 from ratings.models import REVIEW_MAX_LENGTH, SCORES, Rating
 
@@ -54,7 +55,7 @@ class RatingWriteSerializer(serializers.Serializer):
     """The body of `PUT /api/movies/{id}/rating/`: a full replacement of the caller's rating."""
 
     score = ScoreField(help_text=SCORE_HELP)
-    review = serializers.CharField(
+    review = StrictCharField(
         default="",
         allow_blank=True,
         allow_null=True,

@@ -55,14 +55,15 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
     def _movie(self) -> Movie:
         return get_object_or_404(Movie, pk=self.kwargs["movie_id"])
 
-    def _own_rating(self, movie: Movie) -> Rating:
-        return get_object_or_404(Rating.objects.select_related("movie"), user=self.request.user, movie=movie)
+    def get_object(self) -> Rating:
+        """The caller's rating of the movie in the URL (404 for an unknown movie or no rating)."""
+        movie = self._movie()
+        return get_object_or_404(Rating.objects.select_related("movie", "user"), user=self.request.user, movie=movie)
 
     @_own_rating_schema("1", responses=OwnRatingV1Serializer)
     @_own_rating_schema("2", responses=OwnRatingV2Serializer)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rating = self._own_rating(self._movie())
-        return Response(self.get_serializer(rating).data)
+        return Response(self.get_serializer(self.get_object()).data)
 
     @_own_rating_schema(
         "1", request=RatingWriteSerializer, responses={200: OwnRatingV1Serializer, 201: OwnRatingV1Serializer}
@@ -82,7 +83,7 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
         )
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        rating_delete(rating=self._own_rating(self._movie()))
+        rating_delete(rating=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -125,7 +126,7 @@ class RatedMoviesViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         self.rated_by = get_object_or_404(User.objects.only("pk"), username__iexact=kwargs["username"])
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(operation_id="users_me_ratings_list")
+    @extend_schema(operation_id="users_me_ratings_list", responses=RatedMovieSerializer(many=True))
     def mine(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.rated_by = cast(User, request.user)
         return super().list(request, *args, **kwargs)

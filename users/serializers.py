@@ -20,6 +20,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from config.api.fields import StrictCharField, StrictEmailField
 from users.models import IMPORTED_USERNAME_PREFIX, RESERVED_USERNAMES, User
 
 TAKEN_MESSAGES = {
@@ -54,12 +55,12 @@ def duplicates_as_validation_errors() -> Iterator[None]:
 class AccountSerializer(serializers.ModelSerializer):
     """The caller's own account; PATCH may change the username and the email."""
 
-    username = serializers.CharField(
+    username = StrictCharField(
         max_length=150,
         validators=[UnicodeUsernameValidator()],
         help_text="150 characters or fewer: letters, digits and @ . + - _ only.",
     )
-    email = serializers.EmailField(max_length=254)
+    email = StrictEmailField(max_length=254)
 
     class Meta:
         model = User
@@ -109,9 +110,7 @@ class AccountSerializer(serializers.ModelSerializer):
 class RegistrationSerializer(AccountSerializer):
     """A sign-up: the account plus a password that Django's validators accept."""
 
-    password = serializers.CharField(
-        write_only=True, style={"input_type": "password"}, trim_whitespace=False, max_length=128
-    )
+    password = StrictCharField(write_only=True, style={"input_type": "password"}, trim_whitespace=False, max_length=128)
 
     class Meta(AccountSerializer.Meta):
         fields = [*AccountSerializer.Meta.fields, "password"]
@@ -199,7 +198,7 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
 class LogoutSerializer(serializers.Serializer):
     """A refresh token of the caller's, to blacklist."""
 
-    refresh = serializers.CharField(write_only=True, help_text="The refresh token to revoke.")
+    refresh = StrictCharField(write_only=True, help_text="The refresh token to revoke.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -69,6 +69,23 @@ class AutoSchema(openapi.AutoSchema):
             statuses.add(429)
         return statuses | set(getattr(self.view, "extra_error_statuses", ()))
 
+    def _get_filter_parameters(self) -> list[dict[str, Any]]:
+        """Filter parameters with the bounds their form fields enforce (`min_value`, `max_value`),
+        so that clients and fuzzers know which values are valid."""
+        parameters: list[dict[str, Any]] = super()._get_filter_parameters()
+        filterset_class = getattr(self.view, "filterset_class", None)
+        filters = filterset_class.base_filters if filterset_class else {}
+        for parameter in parameters:
+            filter_field = filters.get(parameter["name"])
+            extra = getattr(filter_field, "extra", {})
+            schema = parameter["schema"]
+            if "min_value" in extra:
+                schema["minimum"] = extra["min_value"]
+            if "max_value" in extra:
+                schema["maximum"] = extra["max_value"]
+            schema.update(getattr(filter_field, "schema_extra", {}))
+        return parameters
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         for status in sorted(self.error_statuses()):
@@ -80,3 +97,29 @@ class AutoSchema(openapi.AutoSchema):
                     response, str(status), media_types=(PROBLEM_CONTENT_TYPE,), direction=direction
                 )
         return responses
+
+
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def _forbid_nul(schema: dict[str, Any]) -> None:
+    if schema.get("type") == "string" and not {"enum", "pattern", "format"} & schema.keys():
+        schema["pattern"] = NO_NUL_PATTERN
+    for child in schema.get("properties", {}).values():
+        _forbid_nul(child)
+    if isinstance(schema.get("items"), dict):
+        _forbid_nul(schema["items"])
+
+
+def forbid_nul_in_request_strings(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: say in the schema that request strings may not contain NUL characters,
+    which Django refuses in every text field and query parameter (a 400 naming the field)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            _forbid_nul(component)
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    _forbid_nul(parameter.get("schema", {}))
+    return result

@@ -32,3 +32,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
     ) -> Any:
         positive_int(request.query_params, self.page_query_param, default=1)
         return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters

@@ -36,3 +36,25 @@ def test_swagger_ui_start_up_script_is_served_by_the_service(api_client):
     response = api_client.get("/api/docs/?script=")
     assert response.status_code == 200
     assert "SwaggerUIBundle" in response.content.decode()
+
+
+def test_the_schema_says_request_strings_cannot_hold_nul_characters(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    query_strings = [
+        parameter["schema"]
+        for path in schema["paths"].values()
+        for operation in path.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query" and parameter["schema"].get("type") == "string"
+    ]
+    assert query_strings
+    assert all("pattern" in s or "enum" in s for s in query_strings)
+    refresh = schema["components"]["schemas"]["TokenRefreshRequest"]["properties"]["refresh"]
+    assert refresh["pattern"] == "^[^\\u0000]*$"
+
+
+def test_every_error_status_an_operation_can_return_is_documented(api_client):
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    rating = schema["paths"]["/api/movies/{movie_id}/rating/"]["put"]["responses"]
+    assert {"200", "201", "400", "401", "404", "406", "415", "429"} <= rating.keys()
+    assert "application/problem+json" in rating["400"]["content"]

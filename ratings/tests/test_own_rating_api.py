@@ -153,3 +153,10 @@ def test_rating_writes_are_throttled_per_user_even_when_rejected(user_client, mo
     # Reads are not throttled, and other users have their own budget.
     assert user_client.get(url(movie)).status_code == 404
     assert client_for(UserFactory.create()).put(url(movie), {"score": 3}, format="json").status_code == 201
+
+
+def test_options_describes_the_endpoint_with_or_without_a_rating(user_client, movie):
+    assert user_client.options(url(movie)).status_code == 200
+    user_client.put(url(movie), {"score": 3}, format="json")
+    assert user_client.options(url(movie)).status_code == 200
+    assert user_client.options(reverse("movie-own-rating", kwargs={"movie_id": 0})).status_code == 200
