@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api.params import positive_int
+from config.api.params import positive_int, text
 from config.api.versioning import request_version
 from config.cache import GENRES, MOVIE_LISTS, cache_response, movie_tag
 from movies import selectors, services
@@ -150,7 +150,7 @@ class MovieViewSet(
         min_ratings = positive_int(params, "min_ratings", default=1, maximum=COUNT_MAX)
         limit = positive_int(params, "limit", default=TOP_DEFAULT_LIMIT, maximum=TOP_MAX_LIMIT)
         queryset = Movie.objects.all()
-        if genre := params.get("genre", "").strip():
+        if genre := text(params, "genre"):
             queryset = filter_by_genre(queryset, genre)
         movies = selectors.top_movies(
             queryset=queryset, global_mean=self.global_mean(), min_ratings=min_ratings, limit=limit

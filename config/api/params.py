@@ -20,3 +20,12 @@ def positive_int(params: QueryDict, name: str, *, default: int, maximum: int | N
     if value < 1:
         raise ValidationError({name: [f"Must be a whole number of at least 1, not {raw!r}."]})
     return min(value, maximum) if maximum is not None else value
+
+
+def text(params: QueryDict, name: str) -> str:
+    """Read a free-text query parameter, trimmed; NUL characters (which no database text column
+    can hold) are a 400 naming the parameter."""
+    value = params.get(name, "").strip()
+    if "\x00" in value:
+        raise ValidationError({name: ["Null characters are not allowed."]})
+    return value

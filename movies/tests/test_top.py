@@ -110,3 +110,9 @@ def test_top_costs_the_same_queries_whatever_the_data_size(api_client, drama, cr
         with django_assert_num_queries(2):
             response = api_client.get(URL, {"limit": 100, "size": size})
         assert len(response.json()) == size
+
+
+def test_a_genre_with_a_nul_character_is_a_400_naming_genre(api_client, db):
+    response = api_client.get("/api/movies/top/", {"genre": "Dra\x00ma"})
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json()["errors"]] == ["genre"]
