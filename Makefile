@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: bench run test lint typecheck contracts migrations-check deploy-check schema-check pytest install lock services clean
+.PHONY: bench fuzz faults soak run test lint typecheck contracts migrations-check deploy-check schema-check pytest install lock services clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,3 +72,15 @@ clean:
 ## bench: the benchmark (PostgreSQL, Redis, gunicorn, wrk); writes BENCHMARKS.md. Not part of `make test`.
 bench: install
 	$(BIN)/python bench/run.py
+
+## fuzz: schemathesis, every check on every operation of both versions, against a live server
+fuzz: install
+	$(BIN)/python .ci/fuzz.py
+
+## faults: Redis and PostgreSQL stopped, workers killed, under load; every promise checked
+faults: install
+	$(BIN)/python .ci/faults.py
+
+## soak: a minute of mixed reads and writes at capacity; every acknowledged write found afterwards
+soak: install
+	$(BIN)/python .ci/soak.py
