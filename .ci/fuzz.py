@@ -60,6 +60,7 @@ def main() -> int:
                 [BIN / "python", "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
             ).stdout
 
+        manage("collectstatic", "--noinput", "-v0")
         manage("migrate", "--noinput", "-v0")
         manage("load_demo_data")
         token = manage(

@@ -40,8 +40,12 @@ MOVIES = 10_000
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 SCALES = [10_000, 100_000, 1_000_000] + ([10_000_000] if os.environ.get("BENCH_SCALE") == "large" else [])
+if os.environ.get("BENCH_SCALES"):  # e.g. BENCH_SCALES=2000,20000 for a quick trial of the harness
+    SCALES = [int(n) for n in os.environ["BENCH_SCALES"].split(",")]
+FULL_SUITE_SCALE = min(1_000_000, max(SCALES))
 MOVIELENS_DIR = Path(os.environ.get("MOVIELENS_DIR", ROOT.parent / "shared/data/movielens/ml-latest-small"))
 WORKERS = 2 * (os.cpu_count() or 1) + 1
+IMPORT_RATINGS = int(os.environ.get("BENCH_IMPORT_RATINGS", "1000000"))
 
 
 def log(message: str) -> None:
@@ -83,6 +87,7 @@ class Bench:
             LOG_LEVEL="WARNING",
         )
         self.admin_url = self.env["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+        self.manage("collectstatic", "--noinput", "-v0")  # as the Docker image does at build time
 
     def reset_database(self) -> None:
         code = (
@@ -192,12 +197,13 @@ class Bench:
                 row[name] = self.get(path, bust=True, connections=4)
                 log(f"  uncached {name}: p50 {row[name]['p50_ms']:.1f} ms, p99 {row[name]['p99_ms']:.1f} ms")
             self.results["scaling"][str(ratings)] = row
-            if ratings == 1_000_000:
+            if ratings == FULL_SUITE_SCALE:
                 self.full_suite()
             self.stop_server()
 
     def full_suite(self) -> None:
-        log("full suite at one million ratings")
+        log(f"full suite at {FULL_SUITE_SCALE:,} ratings")
+        self.results["full_suite_ratings"] = FULL_SUITE_SCALE
         scenarios = {
             "floor (bare Django JSON view)": lambda: self.wrk("get.lua", BENCH_PATH="/api/_floor", BENCH_BUST="0"),
             "movie detail, cache hit": lambda: self.get("/api/movies/42/", bust=False),
@@ -244,12 +250,12 @@ class Bench:
             self.results["imports"]["MovieLens ml-latest-small, second run (no changes)"] = (
                 time.perf_counter() - started
             )
-        folder = self.services_dir / "synthetic-1m"
-        write_synthetic_movielens(folder, movies=MOVIES, users=10_000, ratings=1_000_000)
+        folder = self.services_dir / "synthetic"
+        write_synthetic_movielens(folder, movies=MOVIES, users=10_000, ratings=IMPORT_RATINGS)
         self.reset_database()
         started = time.perf_counter()
         self.manage("import_movielens", str(folder))
-        self.results["imports"]["1,000,000 synthetic ratings (MovieLens layout)"] = time.perf_counter() - started
+        self.results["imports"][f"{IMPORT_RATINGS:,} synthetic ratings (MovieLens layout)"] = time.perf_counter() - started
         for name, seconds in self.results["imports"].items():
             log(f"  import {name}: {seconds:.1f} s")
 
