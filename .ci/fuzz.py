@@ -76,7 +76,6 @@ def main() -> int:
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=open(services_dir / "gunicorn.log", "w"),
         )
         for _ in range(100):
             try:

@@ -255,7 +255,8 @@ class Bench:
         self.reset_database()
         started = time.perf_counter()
         self.manage("import_movielens", str(folder))
-        self.results["imports"][f"{IMPORT_RATINGS:,} synthetic ratings (MovieLens layout)"] = time.perf_counter() - started
+        name = f"{IMPORT_RATINGS:,} synthetic ratings (MovieLens layout)"
+        self.results["imports"][name] = time.perf_counter() - started
         for name, seconds in self.results["imports"].items():
             log(f"  import {name}: {seconds:.1f} s")
 
