@@ -70,7 +70,7 @@ def main() -> int:
             "from users.models import User\n"
             "user = User.objects.create_user('fuzzer', 'fuzzer@example.com', 'fuzz-pass-1234!')\n"
             "print(AccessToken.for_user(user))",
-        ).strip()
+        ).splitlines()[-1]  # the shell may print a notice of its automatic imports first
         server = subprocess.Popen(
             [BIN / "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "3"],
             cwd=ROOT,

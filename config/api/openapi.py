@@ -123,3 +123,14 @@ def forbid_nul_in_request_strings(result: dict[str, Any], **kwargs: Any) -> dict
                 if parameter.get("in") == "query":
                     _forbid_nul(parameter.get("schema", {}))
     return result
+
+
+def allow_blank_query_parameters(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: every optional query parameter of this API treats a blank value
+    (`?genre=`) as absent; say so with `allowEmptyValue`."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result

@@ -213,6 +213,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.openapi.forbid_nul_in_request_strings",
+        "config.api.openapi.allow_blank_query_parameters",
     ],
     "ENUM_NAME_OVERRIDES": {},
 }

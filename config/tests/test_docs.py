@@ -49,6 +49,14 @@ def test_the_schema_says_request_strings_cannot_hold_nul_characters(api_client):
     ]
     assert query_strings
     assert all("pattern" in s or "enum" in s for s in query_strings)
+    query_parameters = [
+        parameter
+        for path in schema["paths"].values()
+        for operation in path.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    ]
+    assert all(parameter["allowEmptyValue"] for parameter in query_parameters)
     refresh = schema["components"]["schemas"]["TokenRefreshRequest"]["properties"]["refresh"]
     assert refresh["pattern"] == "^[^\\u0000]*$"
 
