@@ -37,6 +37,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy .
+	$(BIN)/mypy .ci/fuzz.py .ci/faults.py .ci/soak.py
 
 contracts: install
 	$(BIN)/lint-imports

@@ -1,0 +1,1109 @@
+#!/usr/bin/env python3
+"""`make faults`: inject the failures production meets and check the service keeps its promises.
+
+Starts its own PostgreSQL and Redis (.ci/services with a fresh SERVICES_DIR and free ports, so it
+may stop and start them), a seeded database and the production server (gunicorn, 3 sync workers,
+production settings) on loopback, then runs four scenarios with threads and http.client:
+
+1. Redis stopped under load: no 5xx, every write acknowledged, `/health/ready` degraded during
+   the outage and ok after it, and every cached endpoint equal to the database afterwards.
+2. Redis partitioned (`CLIENT PAUSE ... ALL`: it keeps its entries but answers nobody) while
+   ratings are written: once it answers again, no stale cached copy survives past one second.
+3. PostgreSQL stopped: fast 503 problem details, no traceback, readiness 503 and liveness 200,
+   and recovery on its own, in the same worker processes, once PostgreSQL is back.
+4. Workers SIGKILLed while ratings are written: the only client errors are the killed requests'
+   dropped connections, and `recompute_statistics` finds no drift (no half-written rating).
+
+Prints a report with figures, exits 1 if any promise was broken, and always stops what it
+started. `.ci/soak.py` reuses the stack and the HTTP client defined here.
+"""
+
+import contextlib
+import functools
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+SERVICES = ROOT / ".ci" / "services"
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+PG_OS_USER = os.environ.get("PG_OS_USER", "postgres")
+WORKERS = 3
+REQUEST_TIMEOUT = 15.0  # far above any healthy answer: a request that takes this long has hung
+MAX_REQUESTS_PER_THREAD = 100_000  # every load loop is bounded in count as well as in time
+HARNESS_PREFIX = "harness-"
+
+TAG = Path(sys.argv[0]).stem or "faults"
+
+
+def log(message: str) -> None:
+    print(f"[{TAG} {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports nobody listens on, distinct because they are held open together while chosen."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    """One request's outcome; `status` is 0 when the connection failed (then `error` says how)."""
+
+    kind: str
+    method: str
+    path: str
+    status: int
+    body: bytes
+    headers: dict[str, str]
+    started: float
+    ended: float
+    error: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return self.ended - self.started
+
+    @property
+    def cache(self) -> str:
+        return self.headers.get("x-cache", "-")
+
+    def json(self) -> Any:
+        """The body as JSON (decimals as Decimal), None if it is not JSON."""
+        try:
+            return json.loads(self.body, parse_float=Decimal)
+        except ValueError:
+            return None
+
+    def describe(self) -> str:
+        outcome = self.error or f"{self.status} {self.body[:160]!r}"
+        return f"{self.method} {self.path} -> {outcome} after {self.seconds:.2f} s"
+
+
+def call(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    kind: str = "",
+    token: str | None = None,
+    payload: Any = None,
+    version: str | None = None,
+    timeout: float = REQUEST_TIMEOUT,
+) -> Reply:
+    """One request on a new connection (gunicorn's sync workers close every connection anyway)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    return exchange(connection, method, path, kind=kind, token=token, payload=payload, version=version)
+
+
+def exchange(
+    connection: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    *,
+    kind: str = "",
+    token: str | None = None,
+    payload: Any = None,
+    version: str | None = None,
+) -> Reply:
+    """One request on `connection` (connected or not), which is closed afterwards."""
+    headers = {"Accept": "application/json" + (f"; version={version}" if version else "")}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    body = None
+    if payload is not None:
+        body = json.dumps(payload).encode()
+        headers["Content-Type"] = "application/json"
+    started = time.monotonic()
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read()
+        received = {name.lower(): value for name, value in response.getheaders()}
+        return Reply(kind, method, path, response.status, content, received, started, time.monotonic())
+    except (OSError, http.client.HTTPException) as exc:
+        return Reply(kind, method, path, 0, b"", {}, started, time.monotonic(), f"{type(exc).__name__}: {exc}")
+    finally:
+        connection.close()
+
+
+def held_connections(port: int, count: int) -> list[http.client.HTTPConnection]:
+    """`count` open connections, each accepted by a different worker, which then waits for its
+    request (a sync worker serves one connection at a time): the other workers serve the rest."""
+    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT) for _ in range(count)]
+    for connection in connections:
+        with contextlib.suppress(OSError):
+            connection.connect()
+    time.sleep(0.3)  # time for the workers to accept them
+    return connections
+
+
+def with_param(path: str, name: str, value: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}{name}={value}"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def concurrently(jobs: list[Callable[[], Reply]], threads: int) -> list[Reply]:
+    """Run the requests `jobs` on `threads` threads at once; replies in the order of `jobs`."""
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda job: job(), jobs))
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> float | None:
+    """Seconds until `predicate()` held, or None if it never did within `timeout`."""
+    started = time.monotonic()
+    while True:
+        if predicate():
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            return None
+        time.sleep(interval)
+
+
+# --- The stack: services, data, server ------------------------------------------------------
+
+
+def run(command: list[str], env: dict[str, str]) -> str:
+    """Run a command from the project's root; its output, or an error that shows what it said."""
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:3])} failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """Harness users with access tokens, and movie ids, most rated first."""
+
+    accounts: list[Account]
+    movies: list[int]
+
+
+_MINT = """
+import json, os
+from rest_framework_simplejwt.tokens import AccessToken
+from movies.models import Movie
+from users.models import User
+prefix, count = os.environ["HARNESS_PREFIX"], int(os.environ["HARNESS_USERS"])
+users = User.objects.bulk_create(
+    [User(username=f"{prefix}{n}", email=f"{prefix}{n}@example.com", password="!") for n in range(count)]
+)
+movies = list(Movie.objects.order_by("-ratings_count", "pk").values_list("pk", flat=True)[:1000])
+with open(os.environ["HARNESS_OUT"], "w") as out:
+    json.dump({"accounts": [[u.username, str(AccessToken.for_user(u))] for u in users], "movies": movies}, out)
+"""
+
+
+_GUNICORN_CONFIG = """
+import pathlib
+
+
+def post_worker_init(worker):
+    pathlib.Path({booted!r}, str(worker.pid)).touch()
+"""
+
+
+class Stack:
+    """PostgreSQL and Redis of its own, a seeded database and gunicorn with production settings."""
+
+    def __init__(self, name: str) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix=f"movies-{name}."))
+        self.port, pg_port, self.redis_port = free_ports(3)
+        self.env = {
+            **os.environ,
+            "SERVICES_DIR": str(self.dir),
+            "PG_PORT": str(pg_port),
+            "REDIS_PORT": str(self.redis_port),
+        }
+        self.server: subprocess.Popen[bytes] | None = None
+        self.server_log = self.dir / "gunicorn.log"
+        self.booted = self.dir / "booted"
+
+    # services
+    def services(self, command: str) -> None:
+        out = run([str(SERVICES), command], env=self.env)
+        for line in out.splitlines():
+            key, _, value = line.removeprefix("export ").partition("=")
+            self.env[key] = value
+
+    def redis_cli(self, *args: str, timeout: float = 15.0) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["redis-cli", "-p", str(self.redis_port), *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def redis_answers(self) -> bool:
+        try:
+            return self.redis_cli("PING", timeout=2.0).stdout.strip() == "PONG"
+        except subprocess.TimeoutExpired:
+            return False
+
+    def pg_ctl(self, *args: str) -> None:
+        command = [str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "pg"), *args]
+        if os.geteuid() == 0:  # like .ci/services: PostgreSQL runs as an unprivileged user
+            command = ["runuser", "-u", PG_OS_USER, "--", *command]
+        run(command, env=self.env)
+
+    # data
+    def manage(self, *args: str, extra_env: dict[str, str] | None = None) -> str:
+        return run([str(PYTHON), "manage.py", *args], env={**self.env, **(extra_env or {})})
+
+    def seed(self) -> str:
+        """The project's demo catalogue if it has one, else a small synthetic dataset."""
+        if list(ROOT.glob("*/management/commands/load_demo_data.py")):
+            self.manage("load_demo_data")
+            return "manage.py load_demo_data"
+        args = ("generate_dataset", "--movies", "500", "--users", "300", "--ratings", "20000", "--seed", "1")
+        self.manage(*args)
+        return "manage.py " + " ".join(args)
+
+    def mint(self, users: int) -> Fixture:
+        out = self.dir / "fixture.json"
+        self.manage(
+            "shell",
+            "-c",
+            _MINT,
+            extra_env={"HARNESS_PREFIX": HARNESS_PREFIX, "HARNESS_USERS": str(users), "HARNESS_OUT": str(out)},
+        )
+        data = json.loads(out.read_text())
+        return Fixture([Account(name, token) for name, token in data["accounts"]], data["movies"])
+
+    def start(self, users: int) -> Fixture:
+        """Everything up and seeded; returns `users` fresh accounts with tokens."""
+        self.services("start")
+        self.env.update(
+            DJANGO_SETTINGS_MODULE="config.settings.production",
+            SECRET_KEY=uuid.uuid4().hex + uuid.uuid4().hex,
+            SECURE_SSL_REDIRECT="false",
+            ALLOWED_HOSTS="127.0.0.1",
+            THROTTLE_WRITES="100000/min",  # the load is the point, not the throttle
+            LOG_LEVEL="WARNING",
+        )
+        log(f"PostgreSQL at {self.env['DATABASE_URL']}, Redis at {self.env['REDIS_URL']}")
+        self.manage("migrate", "--noinput", "-v0")
+        log(f"seeded with {self.seed()}")
+        fixture = self.mint(users)
+        self.start_server()
+        log(f"gunicorn ({WORKERS} workers) on 127.0.0.1:{self.port}; {len(fixture.accounts)} users with tokens")
+        return fixture
+
+    def db(self) -> "Database":
+        return Database(self.env["DATABASE_URL"])
+
+    # server
+    def start_server(self) -> None:
+        # A throwaway config whose only setting tells the harness when a worker has loaded the
+        # application: a file per booted worker.
+        config = self.dir / "gunicorn.conf.py"
+        config.write_text(_GUNICORN_CONFIG.format(booted=str(self.booted)))
+        self.booted.mkdir(exist_ok=True)
+        with open(self.server_log, "ab") as log_file:
+            self.server = subprocess.Popen(
+                [
+                    GUNICORN,
+                    "config.wsgi:application",
+                    "--config",
+                    str(config),
+                    "--workers",
+                    str(WORKERS),
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log_file,
+            )
+        if wait_until(lambda: len(self.serving_workers()) == WORKERS and self.ready().status == 200, 60, 0.2) is None:
+            raise RuntimeError(f"gunicorn did not become ready: see {self.server_log}")
+
+    def serving_workers(self) -> set[int]:
+        """Workers that have loaded the application (gunicorn's post_worker_init hook ran)."""
+        return self.worker_pids() & {int(path.name) for path in self.booted.iterdir()}
+
+    def ready(self) -> Reply:
+        return call(self.port, "GET", "/health/ready", kind="ready", timeout=10)
+
+    def worker_pids(self) -> set[int]:
+        """Live (not zombie) children of the gunicorn master, read from /proc."""
+        if self.server is None:
+            return set()
+        found = set()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            except (OSError, IndexError, ValueError):
+                continue
+            if int(ppid) == self.server.pid and state != "Z":
+                found.add(int(entry.name))
+        return found
+
+    def server_errors(self) -> tuple[int, list[str]]:
+        """How many lines of the server's log are errors the faults explain (a 503 logged by
+        django.request, gunicorn reporting a killed worker), and every other ERROR or traceback line."""
+        if not self.server_log.exists():
+            return 0, []
+        lines = self.server_log.read_text(errors="replace").splitlines()
+        errors = [line for line in lines if "ERROR" in line or "Traceback" in line]
+        other = [line for line in errors if "Service Unavailable" not in line and "was sent SIGKILL" not in line]
+        return len(errors) - len(other), other
+
+    def server_exited(self) -> str:
+        """Why the gunicorn master is gone, empty while it runs."""
+        if self.server is None or self.server.poll() is None:
+            return ""
+        return f"the gunicorn master exited (code {self.server.returncode}); see the server log lines below"
+
+    def cleanup(self) -> None:
+        if self.server is not None and self.server.poll() is None:
+            self.server.send_signal(signal.SIGTERM)
+            try:
+                self.server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait(timeout=10)
+        subprocess.run([SERVICES, "stop"], env=self.env, check=False, capture_output=True, timeout=120)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def raise_on_sigterm() -> None:
+    """Turn SIGTERM (a cancelled CI job) into SystemExit, so `finally` blocks clean up."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise SystemExit(143)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+# --- The truth, read from PostgreSQL --------------------------------------------------------
+
+
+class Database:
+    """Reads straight from PostgreSQL, bypassing the service and its cache."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.connection: psycopg.Connection[Any] | None = None
+
+    def rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        for attempt in (1, 2):
+            try:
+                if self.connection is None or self.connection.closed:
+                    self.connection = psycopg.connect(self.url, autocommit=True)
+                return self.connection.execute(sql, tuple(params)).fetchall()
+            except psycopg.OperationalError:
+                self.close()  # the server restarted under this connection: reconnect once
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(psycopg.Error):
+                self.connection.close()
+            self.connection = None
+
+
+def rounded_mean(count: int, total: Decimal) -> Decimal | None:
+    return None if not count else (Decimal(total) / count).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def same_number(shown: Any, expected: Decimal | None) -> bool:
+    if shown is None or expected is None:
+        return shown is None and expected is None
+    return Decimal(str(shown)) == expected
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A cached public endpoint and how to compare what it shows with the database."""
+
+    kind: str  # movies, top, genres, movie, movie_ratings, profile, user_ratings
+    path: str
+
+
+def list_probes() -> list[Probe]:
+    return [
+        Probe("movies", "/api/movies/"),
+        Probe("movies", "/api/movies/?ordering=-ratings_count"),
+        Probe("movies", "/api/movies/?ordering=-weighted_rating"),
+        Probe("top", "/api/movies/top/"),
+        Probe("genres", "/api/genres/"),
+    ]
+
+
+def movie_probes(movies: Iterable[int]) -> list[Probe]:
+    return [
+        probe
+        for movie in movies
+        for probe in (
+            Probe("movie", f"/api/movies/{movie}/"),
+            Probe("movie_ratings", f"/api/movies/{movie}/ratings/?page_size=100"),
+        )
+    ]
+
+
+def user_probes(usernames: Iterable[str]) -> list[Probe]:
+    return [
+        probe
+        for username in usernames
+        for probe in (
+            Probe("profile", f"/api/users/{username}/"),
+            Probe("user_ratings", f"/api/users/{username}/ratings/?page_size=100"),
+        )
+    ]
+
+
+def differences(db: Database, probe: Probe, data: Any) -> list[str]:
+    """How `data`, the body `probe.path` returned, differs from the rating rows in the database."""
+    found: list[str] = []
+    if probe.kind in ("movies", "top"):
+        items = data["results"] if probe.kind == "movies" else data
+        rows = db.rows(
+            "SELECT movie_id, count(*), sum(score) FROM ratings_rating WHERE movie_id = ANY(%s) GROUP BY movie_id",
+            ([item["id"] for item in items],),
+        )
+        truth = {movie: (count, total) for movie, count, total in rows}
+        for item in items:
+            count, total = truth.get(item["id"], (0, Decimal(0)))
+            if item["ratings_count"] != count or not same_number(item["average_rating"], rounded_mean(count, total)):
+                found.append(
+                    f"movie {item['id']} shows {item['ratings_count']} ratings averaging {item['average_rating']}, "
+                    f"the database has {count} averaging {rounded_mean(count, total)}"
+                )
+    elif probe.kind == "genres":
+        rows = db.rows(
+            "SELECT g.slug, count(mg.movie_id) FROM movies_genre g "
+            "LEFT JOIN movies_movie_genres mg ON mg.genre_id = g.id GROUP BY g.slug"
+        )
+        shown = {item["slug"]: item["movies_count"] for item in data}
+        if shown != dict(rows):
+            found.append(f"genre counts {shown} differ from the database's {dict(rows)}")
+    elif probe.kind == "movie":
+        rows = db.rows("SELECT score, count(*) FROM ratings_rating WHERE movie_id = %s GROUP BY score", (data["id"],))
+        distribution = {f"{Decimal(n) / 2:.1f}": 0 for n in range(1, 11)}
+        distribution.update({f"{score:.1f}": count for score, count in rows})
+        count = sum(c for _, c in rows)
+        mean = rounded_mean(count, sum((s * c for s, c in rows), Decimal(0)))
+        if data["ratings_count"] != count or not same_number(data["average_rating"], mean):
+            found.append(
+                f"movie {data['id']} shows {data['ratings_count']} ratings averaging {data['average_rating']}, "
+                f"the database has {count} averaging {mean}"
+            )
+        if data["distribution"] != distribution:
+            found.append(f"movie {data['id']} distribution {data['distribution']} != database {distribution}")
+    elif probe.kind == "movie_ratings":
+        movie = int(probe.path.split("/")[3])
+        rows = db.rows(
+            "SELECT u.username, r.score FROM ratings_rating r JOIN users_user u ON u.id = r.user_id "
+            "WHERE r.movie_id = %s",
+            (movie,),
+        )
+        by_user: dict[str, Decimal] = {username: score for username, score in rows}
+        if data["count"] != len(by_user):
+            found.append(f"movie {movie}'s ratings list counts {data['count']}, the database has {len(by_user)}")
+        for item in data["results"]:
+            if not same_number(item["score"], by_user.get(item["user"])):
+                found.append(
+                    f"movie {movie}: {item['user']} shows {item['score']}, database {by_user.get(item['user'])}"
+                )
+    elif probe.kind in ("profile", "user_ratings"):
+        username = probe.path.split("/")[3]
+        rows = db.rows(
+            "SELECT r.movie_id, r.score FROM ratings_rating r JOIN users_user u ON u.id = r.user_id "
+            "WHERE lower(u.username) = lower(%s)",
+            (username,),
+        )
+        by_movie: dict[int, Decimal] = {movie: score for movie, score in rows}
+        if probe.kind == "profile":
+            mean = rounded_mean(len(by_movie), sum(by_movie.values(), Decimal(0)))
+            if data["ratings_count"] != len(by_movie) or not same_number(data["average_score"], mean):
+                found.append(
+                    f"{username}'s profile shows {data['ratings_count']} ratings averaging {data['average_score']}, "
+                    f"the database has {len(by_movie)} averaging {mean}"
+                )
+        else:
+            if data["count"] != len(by_movie):
+                found.append(f"{username}'s rated list counts {data['count']}, the database has {len(by_movie)}")
+            for item in data["results"]:
+                movie = item["movie"]["id"]
+                if not same_number(item["score"], by_movie.get(movie)):
+                    found.append(
+                        f"{username} on movie {movie}: list shows {item['score']}, database {by_movie.get(movie)}"
+                    )
+    else:
+        raise ValueError(probe.kind)
+    return found
+
+
+def stale(db: Database, probe: Probe, reply: Reply) -> list[str]:
+    """Why `reply` is not a fresh 200 for `probe` (empty when it is)."""
+    if reply.status != 200:
+        return [reply.describe()]
+    return [f"{probe.path} [{reply.cache}]: {d}" for d in differences(db, probe, reply.json())]
+
+
+def check_against_database(port: int, db: Database, probes: list[Probe]) -> tuple[list[str], dict[str, int]]:
+    """Read every probe until a cache HIT (at most 3 times), then once more under a fresh key
+    (MISS, then HIT); every read must equal the database. Returns problems and X-Cache counts."""
+    problems: list[str] = []
+    seen = {"HIT": 0, "MISS": 0}
+    for probe in probes:
+        for path, first_must_miss in ((probe.path, False), (with_param(probe.path, "probe", uuid.uuid4().hex), True)):
+            caches = []
+            for _ in range(3):
+                reply = call(port, "GET", path, kind="verify")
+                problems += stale(db, probe, reply)
+                caches.append(reply.cache)
+                seen[reply.cache] = seen.get(reply.cache, 0) + 1
+                if reply.cache == "HIT":
+                    break
+            if caches[-1] != "HIT" or (first_must_miss and caches[0] != "MISS"):
+                problems.append(f"{path}: X-Cache went {' -> '.join(caches)}, expected a MISS then a HIT")
+    return problems, seen
+
+
+# --- Load -----------------------------------------------------------------------------------
+
+
+class Load:
+    """Reader and writer threads driving the service until stopped (bounded in time and count).
+
+    Each writer thread owns its accounts, so one user's writes are sequential and the last
+    acknowledged score of every (user, movie) is known; pairs whose last write got no answer
+    are `unknown` (it may or may not have committed).
+    """
+
+    def __init__(
+        self,
+        port: int,
+        *,
+        read_paths: list[str],
+        readers: int,
+        writers: list[list[Account]],
+        movies: list[int],
+        max_seconds: float,
+    ) -> None:
+        self.port = port
+        self.read_paths = read_paths
+        self.movies = movies
+        self.max_seconds = max_seconds
+        self.replies: list[Reply] = []
+        self.acked: dict[tuple[str, int], Decimal | None] = {}
+        self.unknown: set[tuple[str, int]] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._read, args=(n,), daemon=True) for n in range(readers)]
+        self._threads += [
+            threading.Thread(target=self._write, args=(accounts, n), daemon=True) for n, accounts in enumerate(writers)
+        ]
+
+    def start(self) -> "Load":
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=REQUEST_TIMEOUT + 5)
+
+    def _running(self, deadline: float) -> bool:
+        return not self._stop.is_set() and time.monotonic() < deadline
+
+    def _record(self, reply: Reply) -> None:
+        with self._lock:
+            self.replies.append(reply)
+
+    def _read(self, seed: int) -> None:
+        rng = random.Random(seed)
+        deadline = time.monotonic() + self.max_seconds
+        for _ in range(MAX_REQUESTS_PER_THREAD):
+            if not self._running(deadline):
+                return
+            self._record(call(self.port, "GET", rng.choice(self.read_paths), kind="read"))
+
+    def _write(self, accounts: list[Account], seed: int) -> None:
+        rng = random.Random(1000 + seed)
+        deadline = time.monotonic() + self.max_seconds
+        for n in range(MAX_REQUESTS_PER_THREAD):
+            if not self._running(deadline):
+                return
+            account, movie, score = accounts[n % len(accounts)], rng.choice(self.movies), rng.randint(1, 10) / 2
+            reply = call(
+                self.port,
+                "PUT",
+                f"/api/movies/{movie}/rating/",
+                kind="write",
+                token=account.token,
+                payload={"score": score},
+            )
+            self._record(reply)
+            pair = (account.username, movie)
+            with self._lock:
+                if reply.status in (200, 201):
+                    self.acked[pair] = Decimal(str(score))
+                    self.unknown.discard(pair)
+                else:
+                    self.unknown.add(pair)
+
+
+def stored_ratings(db: Database, usernames: Iterable[str]) -> dict[tuple[str, int], Decimal]:
+    rows = db.rows(
+        "SELECT u.username, r.movie_id, r.score FROM ratings_rating r JOIN users_user u ON u.id = r.user_id "
+        "WHERE u.username = ANY(%s)",
+        (sorted(set(usernames)),),
+    )
+    return {(username, movie): score for username, movie, score in rows}
+
+
+def unconfirmed_writes(
+    db: Database, acked: Mapping[tuple[str, int], Decimal | None], unknown: AbstractSet[tuple[str, int]] = frozenset()
+) -> tuple[int, list[str]]:
+    """How many acknowledged final states can be checked (a later write to the same pair that got
+    no answer makes one unknown), and a line for each the database does not hold exactly (a
+    score, or no row after a delete)."""
+    stored = stored_ratings(db, (username for username, _ in acked))
+    checked = {pair: expected for pair, expected in acked.items() if pair not in unknown}
+    problems = [
+        f"{username} on movie {movie}: acknowledged {expected if expected is not None else 'deleted'}, "
+        f"the database has {stored.get((username, movie), 'no rating')}"
+        for (username, movie), expected in sorted(checked.items())
+        if stored.get((username, movie)) != expected
+    ]
+    return len(checked), problems
+
+
+# --- Scenarios ------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """One scenario's outcome: figures for the report and every promise it saw broken."""
+
+    name: str
+    figures: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    requests: int = 0
+    server_errors: int = 0  # 5xx answers nobody asked for (the 503s of a database outage are asked for)
+
+    def require(self, condition: bool, failure: str) -> None:
+        if not condition:
+            self.failures.append(failure)
+
+    def count(self, replies: list[Reply], *, expected_status: int | None = None) -> None:
+        self.requests += len(replies)
+        self.server_errors += sum(1 for r in replies if r.status >= 500 and r.status != expected_status)
+
+
+def summarise(replies: list[Reply]) -> str:
+    kinds = sorted({r.kind for r in replies})
+    parts = []
+    for kind in kinds:
+        mine = [r for r in replies if r.kind == kind]
+        parts.append(f"{kind} {len(mine)} (p50 {percentile([r.seconds for r in mine], 0.5) * 1000:.0f} ms)")
+    return ", ".join(parts)
+
+
+def unexpected(replies: list[Reply], allowed: dict[str, tuple[int, ...]]) -> list[Reply]:
+    return [r for r in replies if r.status not in allowed.get(r.kind, (200,))]
+
+
+class Scenarios:
+    """The four faults, run in turn against one stack; each returns its Result."""
+
+    def __init__(self, stack: Stack, fixture: Fixture) -> None:
+        self.stack = stack
+        self.port = stack.port
+        self.fixture = fixture
+        self.db = stack.db()
+        accounts = fixture.accounts
+        # Each scenario writes with users of its own, so their checks cannot disturb each other.
+        self.redis_writers = [accounts[0:5], accounts[5:10], accounts[10:15]]
+        self.partition_writers = accounts[15:18]
+        self.outage_writer = accounts[18]
+        self.kill_writers = [accounts[20 + 5 * n : 25 + 5 * n] for n in range(6)]
+
+    # 1 -------------------------------------------------------------------------------------
+    def redis_stopped(self) -> Result:
+        """Stop Redis for 4 s under read and write load, start it again empty, compare caches with the rows."""
+        result = Result("Redis stopped under load")
+        movies = self.fixture.movies[:12]
+        writer_names = [a.username for group in self.redis_writers for a in group]
+        probes = list_probes() + movie_probes(movies) + user_probes(writer_names)
+        load = Load(
+            self.port,
+            read_paths=[p.path for p in probes],
+            readers=4,
+            writers=self.redis_writers,
+            movies=movies,
+            max_seconds=60,
+        ).start()
+        health: list[Reply] = []
+        try:
+            time.sleep(2.0)
+            self.stack.redis_cli("SHUTDOWN", "NOSAVE")
+            down_at = time.monotonic()
+            result.require(not self.stack.redis_answers(), "Redis still answered after SHUTDOWN NOSAVE")
+            while time.monotonic() - down_at < 4.0:
+                health.append(self.stack.ready())
+                time.sleep(0.25)
+            up_from = time.monotonic()
+            self.stack.services("start")  # Redis again on the same port, empty
+            up_at = time.monotonic()
+            time.sleep(3.0)
+        finally:
+            load.stop()
+            if not self.stack.redis_answers():
+                self.stack.services("start")
+        outage = [r for r in health if r.started >= down_at and r.ended <= up_from]
+        healthy = {"status": "ok", "database": "ok", "cache": "ok"}
+        back = wait_until(lambda: self.stack.ready().json() == healthy, 10)
+        result.count(load.replies + health)
+
+        errors = unexpected(load.replies, {"read": (200,), "write": (200, 201)})
+        result.require(not errors, f"{len(errors)} failed requests, e.g. {[r.describe() for r in errors[:5]]}")
+        degraded = [
+            r
+            for r in outage
+            if r.status == 200 and r.json() == {"status": "degraded", "database": "ok", "cache": "down"}
+        ]
+        result.require(bool(outage), "no /health/ready answer was observed during the outage")
+        result.require(
+            len(degraded) == len(outage),
+            f"/health/ready during the outage: {[r.describe() for r in outage if r not in degraded][:3]}",
+        )
+        result.require(back is not None, "/health/ready did not say ok within 10 s of Redis returning")
+        checked, missing = unconfirmed_writes(self.db, load.acked, load.unknown)
+        writes = [r for r in load.replies if r.kind == "write"]
+        during = [r for r in load.replies if r.started >= down_at and r.ended <= up_from]
+        result.require(not missing, f"acknowledged writes missing: {missing[:5]}")
+        problems, seen = check_against_database(self.port, self.db, probes)
+        result.require(not problems, f"cached endpoints disagree with the database: {problems[:5]}")
+        result.figures += [
+            f"load: {summarise(load.replies)}; {len(during)} of them while Redis was down ({up_at - down_at:.1f} s)",
+            f"5xx: {result.server_errors}; connection errors: {sum(1 for r in load.replies if r.status == 0)}",
+            f"/health/ready during the outage: {len(degraded)}/{len(outage)} said 200 degraded (cache down); "
+            f"ok again {back if back is None else round(back + (up_at - up_from), 1)} s after the restart began",
+            f"writes: {len(writes)} sent, {sum(1 for r in writes if r.status in (200, 201))} acknowledged; "
+            f"final scores of {checked} (user, movie) pairs: {checked - len(missing)} found in the database",
+            f"afterwards {len(probes)} cached endpoints read {sum(seen.values())} times "
+            f"({seen.get('MISS', 0)} MISS, {seen.get('HIT', 0)} HIT): {len(problems)} disagreements with the database",
+        ]
+        return result
+
+    # 2 -------------------------------------------------------------------------------------
+    def redis_partitioned(self, cycles: int = 3, pause: float = 3.0, settle: float = 1.0) -> Result:
+        """Each cycle: warm the caches; hold all workers but one with open connections; pause Redis;
+        write one rating on the free worker (its invalidation is lost, and only that worker knows);
+        let the partition heal and wait `settle` seconds with no traffic; then read endpoints the
+        write changed on the held workers, which have not heard of the write, and finally every
+        endpoint from all workers at once."""
+        result = Result("Redis partitioned (CLIENT PAUSE ALL) while a rating is written")
+        for cycle, account in enumerate(self.partition_writers[:cycles], start=1):
+            movie = call(self.port, "GET", "/api/movies/top/").json()[0]["id"]
+            probes = list_probes() + movie_probes([movie]) + user_probes([account.username])
+            warm = [call(self.port, "GET", p.path, kind="warm") for p in probes for _ in range(2)]
+            result.count(warm)
+            if not all(r.status == 200 and r.cache == "HIT" for r in warm[1::2]):
+                result.failures.append(f"cycle {cycle}: warming failed: {[r.describe() for r in warm[1::2]]}")
+                continue
+            affected = [p for p in probes if p.kind in ("top", "movie", "movie_ratings", "profile", "user_ratings")]
+            first = random.Random(cycle).sample(affected, WORKERS - 1)
+
+            held = held_connections(self.port, WORKERS - 1)
+            try:
+                self.stack.redis_cli("CLIENT", "PAUSE", str(int(pause * 1000)), "ALL")
+                paused_at = time.monotonic()
+                write = call(
+                    self.port, "PUT", f"/api/movies/{movie}/rating/", token=account.token, payload={"score": 3.5}
+                )
+                written_at = time.monotonic()
+                # Redis 7.0 holds even CLIENT UNPAUSE during an ALL pause: the partition heals when
+                # the pause expires, which is when a PING gets its answer.
+                self.stack.redis_cli("PING", timeout=pause + 30)
+                time.sleep(settle)
+                reads = [exchange(c, "GET", p.path, kind="read") for c, p in zip(held, first, strict=True)]
+            finally:
+                for connection in held:
+                    connection.close()
+            burst = probes * 2 * WORKERS
+            reads += concurrently(
+                [functools.partial(call, self.port, "GET", p.path, kind="read") for p in burst], WORKERS
+            )
+            result.count([write, *reads])
+            stale_reads = [
+                why for probe, reply in zip(first + burst, reads, strict=True) for why in stale(self.db, probe, reply)
+            ]
+            result.require(write.status == 201, f"cycle {cycle}: the write during the pause: {write.describe()}")
+            result.require(
+                written_at < paused_at + pause,
+                f"cycle {cycle}: the write outlasted the {pause:.0f} s pause, so its invalidation was not lost",
+            )
+            result.require(not stale_reads, f"cycle {cycle}: {len(stale_reads)} stale reads, e.g. {stale_reads[:3]}")
+            result.figures.append(
+                f"cycle {cycle}: {len(probes)} endpoints warmed (HIT); Redis paused {pause:.0f} s; movie {movie} "
+                f"rated meanwhile: {write.status} in {write.seconds:.2f} s; {settle:.0f} s after Redis answered "
+                f"again, {len(reads)} reads (first on the {WORKERS - 1} other workers): {len(stale_reads)} stale"
+            )
+        return result
+
+    # 3 -------------------------------------------------------------------------------------
+    def postgres_stopped(self, limit: float = 5.0, hold: float = 3.0) -> Result:
+        """Stop PostgreSQL for `hold` seconds of requests, start it again, expect recovery within `limit`."""
+        result = Result("PostgreSQL stopped")
+        account, movie = self.outage_writer, self.fixture.movies[0]
+        username = self.fixture.accounts[0].username
+
+        def requests() -> list[tuple[str, str, dict[str, Any]]]:
+            fresh = uuid.uuid4().hex  # a key nobody cached: the view must ask the database
+            return [
+                ("GET", f"/api/movies/?probe={fresh}", {}),
+                ("GET", f"/api/movies/{movie}/?probe={fresh}", {}),
+                ("GET", f"/api/movies/{movie}/ratings/?probe={fresh}", {}),
+                ("GET", f"/api/movies/top/?probe={fresh}", {}),
+                ("GET", f"/api/genres/?probe={fresh}", {}),
+                ("GET", f"/api/users/{username}/?probe={fresh}", {}),
+                ("GET", f"/api/users/{username}/ratings/?probe={fresh}", {}),
+                ("GET", "/api/users/me/", {"token": account.token}),
+                ("GET", f"/api/movies/{movie}/rating/", {"token": account.token}),
+                ("PUT", f"/api/movies/{movie}/rating/", {"token": account.token, "payload": {"score": 4.5}}),
+            ]
+
+        before = call(self.port, "PUT", f"/api/movies/{movie}/rating/", token=account.token, payload={"score": 4.0})
+        result.require(before.status == 201, f"the rating written before the outage: {before.describe()}")
+        pids = self.stack.worker_pids()
+        self.stack.pg_ctl("stop", "-m", "fast")
+        stopped_at = time.monotonic()
+        try:
+            outage: list[Reply] = []
+            for _ in range(100):  # rounds in turn for `hold` seconds, then one round all at once
+                outage += [call(self.port, m, p, kind="outage", **o) for m, p, o in requests()]
+                if time.monotonic() - stopped_at > hold:
+                    break
+            outage += concurrently(
+                [functools.partial(call, self.port, m, p, kind="outage", **o) for m, p, o in requests()],
+                len(requests()),
+            )
+            ready, live = self.stack.ready(), call(self.port, "GET", "/health/live", kind="live")
+        finally:
+            self.stack.services("start")  # PostgreSQL again, same data directory and port
+        started_at = time.monotonic()
+
+        def recovered() -> bool:
+            return all([call(self.port, m, p, **o).status in (200, 201) for m, p, o in requests()])
+
+        recovery = wait_until(recovered, 30, 0.2)
+        after = [call(self.port, m, p, kind="after", **o) for _ in range(2) for m, p, o in requests()]
+        result.count([*outage, ready], expected_status=503)
+        result.count([live, *after])
+
+        bad = []
+        for reply in outage:
+            try:
+                body = reply.json()
+            except ValueError:
+                body = None
+            if not (
+                reply.status == 503
+                and reply.headers.get("content-type", "").startswith("application/problem+json")
+                and isinstance(body, dict)
+                and body.get("status") == 503
+                and b"Traceback" not in reply.body
+                and b'File "' not in reply.body
+                and reply.seconds < limit
+            ):
+                bad.append(reply.describe())
+        result.require(not bad, f"{len(bad)} outage answers were not fast 503 problem details: {bad[:4]}")
+        result.require(
+            ready.status == 503 and (ready.json() or {}).get("database") == "down",
+            f"/health/ready during the outage: {ready.describe()}",
+        )
+        result.require(live.status == 200, f"/health/live during the outage: {live.describe()}")
+        result.require(recovery is not None and recovery < limit, f"no recovery within {limit:.0f} s: {recovery}")
+        result.require(
+            all(r.status in (200, 201) for r in after), f"after: {[r.describe() for r in after if r.status >= 300][:3]}"
+        )
+        now = self.stack.worker_pids()
+        result.require(now == pids, f"worker processes changed: {sorted(pids)} -> {sorted(now)}")
+        statuses: dict[int, int] = {}
+        for reply in outage:
+            statuses[reply.status] = statuses.get(reply.status, 0) + 1
+        result.figures += [
+            f"{len(outage)} requests while PostgreSQL was down (in turn, then at once): statuses {statuses}, "
+            f"slowest {max(r.seconds for r in outage):.2f} s (limit {limit:.0f} s), "
+            f"Retry-After {sorted({r.headers.get('retry-after', '-') for r in outage})}",
+            f"/health/ready {ready.status} {ready.body.decode(errors='replace')}, /health/live {live.status}",
+            f"recovered {recovery if recovery is None else round(recovery, 2)} s after PostgreSQL started "
+            f"({started_at - stopped_at:.1f} s outage); {len(after)} requests after: "
+            f"{sum(1 for r in after if r.status in (200, 201))} succeeded; same {len(now)} worker pids: {now == pids}",
+        ]
+        return result
+
+    # 4 -------------------------------------------------------------------------------------
+    def workers_killed(self, kills: int = 3, spacing: float = 3.0, margin: float = 3.0) -> Result:
+        """SIGKILL a worker every `spacing` seconds while writers keep every worker busy. Before each
+        kill every worker has booted, so the victim is a serving worker and two always remain."""
+        result = Result("gunicorn workers SIGKILLed mid-request")
+        rng = random.Random(4)
+        load = Load(
+            self.port,
+            read_paths=[],
+            readers=0,
+            writers=self.kill_writers,
+            movies=self.fixture.movies[:30],
+            max_seconds=120,
+        ).start()
+        killed: list[tuple[float, int]] = []
+        try:
+            for _ in range(kills):
+                time.sleep(spacing)
+                if wait_until(lambda: len(self.stack.serving_workers()) == WORKERS, 60) is None:
+                    result.failures.append(f"gunicorn did not get back to {WORKERS} serving workers within 60 s")
+                    break
+                pid = rng.choice(sorted(self.stack.serving_workers()))
+                os.kill(pid, signal.SIGKILL)
+                killed.append((time.monotonic(), pid))
+            time.sleep(spacing)
+        finally:
+            load.stop()
+        killed_pids = {pid for _, pid in killed}
+        since_last_kill = time.monotonic() - killed[-1][0] if killed else 0.0
+        replaced = wait_until(
+            lambda: (
+                len(pids := self.stack.serving_workers()) == WORKERS
+                and not pids & killed_pids
+                and self.stack.ready().status == 200
+            ),
+            60,
+        )
+        result.count(load.replies)
+
+        dropped = [r for r in load.replies if r.status == 0]
+        refused = [r for r in load.replies if r.status not in (0, 200, 201)]
+        unexplained = [r for r in dropped if not any(at <= r.ended <= at + margin for at, _ in killed)]
+        result.require(not refused, f"answers other than 200/201: {[r.describe() for r in refused[:5]]}")
+        result.require(
+            len(dropped) <= len(killed), f"{len(dropped)} dropped connections for {len(killed)} killed workers"
+        )
+        result.require(not unexplained, f"connection errors away from any kill: {[r.describe() for r in unexplained]}")
+        result.require(replaced is not None, "gunicorn did not replace the killed workers within 60 s")
+        checked, missing = unconfirmed_writes(self.db, load.acked, load.unknown)
+        result.require(not missing, f"acknowledged writes missing: {missing[:5]}")
+        drift = self.stack.manage("recompute_statistics").strip()
+        result.require(drift.startswith("No drift"), f"recompute_statistics: {drift}")
+        result.figures += [
+            f"{len(load.replies)} rating writes by {len(self.kill_writers)} threads; {len(killed)} workers SIGKILLed "
+            f"({', '.join(str(pid) for _, pid in killed)}), each once all {WORKERS} were serving; {WORKERS} serving "
+            f"again {'never' if replaced is None else f'{since_last_kill + replaced:.1f} s after the last kill'}",
+            f"client errors: {len(dropped)} dropped connections ({sorted({r.error.split(':')[0] for r in dropped})}), "
+            f"{len(refused)} other non-2xx, 5xx: {result.server_errors}",
+            f"final scores of {checked} (user, movie) pairs: {checked - len(missing)} found in the database "
+            f"({len(load.unknown)} pairs left unknown by a dropped request are not checked)",
+            f"recompute_statistics (after all scenarios): {drift}",
+        ]
+        return result
+
+
+def report(result: Result) -> None:
+    log(f"== {result.name}: {'PASS' if not result.failures else 'FAIL'}")
+    for line in result.figures:
+        print(f"     {line}", flush=True)
+    for line in result.failures:
+        print(f"  !! {line}", flush=True)
+
+
+def main() -> int:
+    raise_on_sigterm()
+    started = time.monotonic()
+    stack = Stack("faults")
+    results: list[Result] = []
+    try:
+        fixture = stack.start(users=50)
+        scenarios = Scenarios(stack, fixture)
+        for run in (
+            scenarios.redis_stopped,
+            scenarios.redis_partitioned,
+            scenarios.postgres_stopped,
+            scenarios.workers_killed,
+        ):
+            log(f"scenario: {run.__name__.replace('_', ' ')}")
+            try:
+                result = run()
+            except Exception:  # a broken scenario must not hide the others' results
+                result = Result(run.__name__.replace("_", " "), failures=[traceback.format_exc()])
+            if exited := stack.server_exited():
+                result.failures.append(exited)
+            report(result)
+            results.append(result)
+            if exited:
+                break
+        scenarios.db.close()
+        explained, unexplained = stack.server_errors()
+    finally:
+        stack.cleanup()
+    failed = [r for r in results if r.failures]
+    log(
+        f"faults: {len(results)} scenarios in {time.monotonic() - started:.0f} s, "
+        f"{sum(r.requests for r in results)} requests, {sum(r.server_errors for r in results)} unexpected 5xx; "
+        f"server log: {explained} error lines the faults explain, {len(unexplained)} others; "
+        + ("PASS" if not failed else f"FAIL ({', '.join(r.name for r in failed)})")
+    )
+    for line in unexplained[:10]:
+        print(f"     server log: {line[:300]}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
