@@ -20,7 +20,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from config.api.fields import StrictCharField, StrictEmailField
+from config.api.fields import StrictCharField, StrictEmailField, TokenField
 from users.models import IMPORTED_USERNAME_PREFIX, RESERVED_USERNAMES, User
 
 TAKEN_MESSAGES = {
@@ -158,6 +158,8 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
         "reused": "This refresh token was already used. Log in again.",
     }
 
+    refresh = TokenField(help_text="The refresh token from the last login or refresh.")
+
     class Meta:
         ref_name = "TokenRefresh"
 
@@ -198,7 +200,7 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
 class LogoutSerializer(serializers.Serializer):
     """A refresh token of the caller's, to blacklist."""
 
-    refresh = StrictCharField(write_only=True, help_text="The refresh token to revoke.")
+    refresh = TokenField(write_only=True, help_text="The refresh token to revoke.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -18,3 +19,13 @@ class StrictCharField(serializers.CharField):
 
 class StrictEmailField(StrictCharField, serializers.EmailField):
     """An email address that must be sent as a JSON string."""
+
+
+# A JWT in compact serialisation: three base64url parts separated by dots.
+JWT_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$"
+
+
+@extend_schema_field({"type": "string", "pattern": JWT_PATTERN, "description": "A JSON Web Token."})
+class TokenField(StrictCharField):
+    """A token sent in a body. Its shape is documented; whether it is valid is the view's to say
+    (simplejwt answers a 401 for a malformed, expired or revoked token)."""
