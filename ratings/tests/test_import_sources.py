@@ -2,6 +2,7 @@
 
 import functools
 import http.server
+import socket
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from movies.models import Movie
+from ratings.importing.progress import CLEAR_LINE, Progress
 from ratings.models import Rating
 from ratings.tests.test_import_support import run_import, write_release
 
@@ -151,6 +153,15 @@ def test_a_zip_downloaded_over_http(tmp_path, http_folder):
     assert out.startswith(f"Imported {base_url}/ml-latest-small.zip (ml-latest-small)")
 
 
+def test_a_url_nobody_answers_is_an_error():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    with pytest.raises(CommandError, match=rf"could not download http://127.0.0.1:{port}/ml.zip: .*refused"):
+        run_import(f"http://127.0.0.1:{port}/ml.zip")
+
+
 def test_a_url_that_cannot_be_downloaded_is_an_error(http_folder):
     _, base_url = http_folder
 
@@ -176,3 +187,14 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal(tmp_path):
     _, err = run_import(small_release(tmp_path))
 
     assert err == ""
+
+
+def test_progress_counts_lines_every_so_often_and_clears_its_line():
+    shown: list[str] = []
+    progress = Progress(shown.append, interval=0)
+
+    assert list(progress.counting(iter(["a", "b", "c"]), "ratings.csv", every=2)) == ["a", "b", "c"]
+    progress.clear()
+    progress.clear()
+
+    assert shown == [f"{CLEAR_LINE}ratings.csv: 2 lines", f"{CLEAR_LINE}ratings.csv: 3 lines", CLEAR_LINE]

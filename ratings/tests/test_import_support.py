@@ -1,0 +1,34 @@
+"""Helpers shared by the importer tests: small releases written into tmp_path, and running the command."""
+
+from io import StringIO
+from pathlib import Path
+from textwrap import dedent
+
+from django.core.management import call_command
+
+HEADERS = {
+    "movies.csv": "movieId,title,genres",
+    "links.csv": "movieId,imdbId,tmdbId",
+    "ratings.csv": "userId,movieId,rating,timestamp",
+    "tags.csv": "userId,movieId,tag,timestamp",
+}
+
+
+def write_release(folder: Path, **files: str) -> Path:
+    """Write each `name=rows` as `name.csv`: the header line, then the (dedented) rows.
+
+    The header is line 1, so the first row is line 2, as in the reports.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in files.items():
+        filename = f"{name}.csv"
+        text = HEADERS[filename] + "\n" + dedent(rows).strip("\n") + "\n"
+        (folder / filename).write_text(text, encoding="utf-8")
+    return folder
+
+
+def run_import(source: Path | str) -> tuple[str, str]:
+    """Run `import_movielens SOURCE`; its (stdout, stderr)."""
+    out, err = StringIO(), StringIO()
+    call_command("import_movielens", str(source), stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
