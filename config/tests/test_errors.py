@@ -1,18 +1,8 @@
 import pytest
 
+from conftest import assert_problem
+
 pytestmark = [pytest.mark.urls("config.tests.urls"), pytest.mark.django_db]
-
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "request_id"}
-
-
-def assert_problem(response, status):
-    assert response.status_code == status
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body.keys() >= PROBLEM_KEYS
-    assert body["status"] == status
-    assert body["request_id"] == response["X-Request-ID"]
-    return body
 
 
 def test_an_unknown_api_path_is_a_problem_404(api_client):

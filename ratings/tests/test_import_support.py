@@ -4,7 +4,11 @@ from io import StringIO
 from pathlib import Path
 from textwrap import dedent
 
+import pytest
 from django.core.management import call_command
+
+from ratings.importing import importer
+from ratings.importing.orm import OrmLoader
 
 HEADERS = {
     "movies.csv": "movieId,title,genres",
@@ -32,3 +36,10 @@ def run_import(source: Path | str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command("import_movielens", str(source), stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(params=["native", "orm"])
+def both_loaders(request, monkeypatch):
+    """Run a test with each loader: the database's own (set-based SQL on PostgreSQL) and the ORM one."""
+    if request.param == "orm":
+        monkeypatch.setattr(importer, "PostgresLoader", OrmLoader)

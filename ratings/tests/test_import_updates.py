@@ -6,21 +6,12 @@ from decimal import Decimal
 import pytest
 
 from movies.models import Movie
-from ratings.importing import importer
-from ratings.importing.orm import OrmLoader
 from ratings.models import Rating
-from ratings.tests.test_import_support import run_import, write_release
+from ratings.tests.test_import_support import both_loaders, run_import, write_release  # noqa: F401
 from users.models import User
 from users.tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True, params=["native", "orm"])
-def loader(request, monkeypatch):
-    """Every rule holds with both loaders: the database's own (set-based SQL on PostgreSQL) and the ORM one."""
-    if request.param == "orm":
-        monkeypatch.setattr(importer, "PostgresLoader", OrmLoader)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("both_loaders")]
 
 
 MOVIES = """
