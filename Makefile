@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: bench fuzz faults soak run test lint typecheck contracts migrations-check deploy-check schema-check pytest install lock services clean
+.PHONY: audit bench fuzz faults soak run test lint typecheck contracts migrations-check deploy-check schema-check pytest install lock services clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,3 +85,7 @@ faults: install
 ## soak: a minute of mixed reads and writes at capacity; every acknowledged write found afterwards
 soak: install
 	$(BIN)/python .ci/soak.py
+
+## audit: known vulnerabilities in the pinned requirements (needs PyPI's JSON API or OSV)
+audit: install
+	$(BIN)/pip-audit --strict -r requirements.txt -r requirements-dev.txt --no-deps --disable-pip
