@@ -68,23 +68,6 @@ class RatingWriteSerializer(serializers.Serializer):
         return value or ""
 
 
-class OwnRatingV1Serializer(serializers.ModelSerializer):
-    """The caller's rating of one movie, with the movie's current statistics (version 1)."""
-
-    movie = MovieStatsSummaryV1Serializer(read_only=True)
-    score = serializers.DecimalField(max_digits=2, decimal_places=1, read_only=True)
-
-    class Meta:
-        model = Rating
-        fields = ["movie", "score", "review", "rated_at", "updated_at"]
-
-
-class OwnRatingV2Serializer(OwnRatingV1Serializer):
-    """The caller's rating of one movie, with the movie's current statistics (version 2)."""
-
-    movie = MovieStatsSummaryV2Serializer(read_only=True)  # type: ignore[assignment]
-
-
 class RatedMovieSerializer(serializers.ModelSerializer):
     """An item of a user's rated-movies list (the same in both versions)."""
 
@@ -94,6 +77,18 @@ class RatedMovieSerializer(serializers.ModelSerializer):
     class Meta:
         model = Rating
         fields = ["movie", "score", "review", "rated_at", "updated_at"]
+
+
+class OwnRatingV1Serializer(RatedMovieSerializer):
+    """The caller's rating of one movie, with the movie's current statistics (version 1)."""
+
+    movie = MovieStatsSummaryV1Serializer(read_only=True)  # type: ignore[assignment]
+
+
+class OwnRatingV2Serializer(RatedMovieSerializer):
+    """The caller's rating of one movie, with the movie's current statistics (version 2)."""
+
+    movie = MovieStatsSummaryV2Serializer(read_only=True)  # type: ignore[assignment]
 
 
 class MovieRatingSerializer(serializers.ModelSerializer):
