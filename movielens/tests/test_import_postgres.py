@@ -3,8 +3,8 @@
 import pytest
 from django.db import connection
 
-from ratings.importing import postgres
-from ratings.tests.test_import_support import run_import, write_release
+from movielens.loaders import postgres
+from movielens.tests.test_import_support import run_import, write_release
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 

@@ -27,10 +27,11 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from config.cache import ALL, invalidate_on_commit
+from movielens.genres import genres_ensure
+from movielens.loaders import RATING_FIELDS, USER_FIELDS, columns
+from movielens.loaders.postgres import ratings_indexes_rebuilt, ratings_table_is_empty
+from movielens.progress import Progress
 from movies.models import Movie
-from ratings.importing.genres import genres_ensure
-from ratings.importing.postgres import ratings_indexes_rebuilt, ratings_table_is_empty
-from ratings.importing.progress import Progress
 from ratings.models import SCORES, Rating
 from ratings.services import StatisticsDrift, statistics_recompute
 from users.models import User
@@ -241,10 +242,7 @@ def _copy_dataset(dataset: SyntheticDataset, genre_ids: dict[str, int], now: dat
             for movie in dataset.movie_rows():
                 for genre in movie.genres:
                     copy.write_row((movie_ids[movie.number - 1], genre_ids[genre.lower()]))
-        with cursor.cursor.copy(
-            "COPY users_user (id, password, is_superuser, username, first_name, last_name, email, is_staff,"
-            " is_active, date_joined, ratings_count, ratings_sum) FROM STDIN"
-        ) as copy:
+        with cursor.cursor.copy(f"COPY {columns(User, ('id', *USER_FIELDS))} FROM STDIN") as copy:
             for number, joined in dataset.user_rows():
                 username = f"{SYNTHETIC_USERNAME_PREFIX}{number}"
                 # A password starting with "!" is Django's unusable password: nobody logs in as these.
@@ -257,9 +255,7 @@ def _copy_dataset(dataset: SyntheticDataset, genre_ids: dict[str, int], now: dat
         written = 0
         with (
             ratings_indexes_rebuilt(cursor) if ratings_table_is_empty(cursor) else nullcontext(),
-            cursor.cursor.copy(
-                "COPY ratings_rating (user_id, movie_id, score, review, rated_at, updated_at) FROM STDIN"
-            ) as copy,
+            cursor.cursor.copy(f"COPY {columns(Rating, RATING_FIELDS)} FROM STDIN") as copy,
         ):
             while batch := list(islice(rows, 20_000)):
                 lines = []
