@@ -37,7 +37,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy .
-	$(BIN)/mypy .ci/fuzz.py .ci/faults.py .ci/soak.py .ci/verdict.py
+	$(BIN)/mypy .ci/stack.py .ci/checks.py .ci/fuzz.py .ci/faults.py .ci/soak.py .ci/verdict.py
 
 contracts: install
 	$(BIN)/lint-imports

@@ -27,7 +27,10 @@ RATING_FIELDS = ("user", "movie", "score", "review", "rated_at", "updated_at")
 def columns(model: type[Model], fields: Iterable[str]) -> str:
     """`table (column, ...)` for an INSERT or a COPY of `fields`, named as the model's `_meta` names them."""
     meta = model._meta
-    return f"{meta.db_table} ({', '.join(meta.get_field(name).column for name in fields)})"  # type: ignore[union-attr]
+    names = [getattr(meta.get_field(name), "column", None) for name in fields]
+    if None in names:
+        raise ValueError(f"{model.__name__}: every field of a column list must have a column: {fields}")
+    return f"{meta.db_table} ({', '.join(str(name) for name in names)})"
 
 
 class Loader(Protocol):
