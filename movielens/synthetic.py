@@ -27,6 +27,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from config.cache import ALL, invalidate_on_commit
+from config.domain import SCORE_TEXTS
 from movielens.genres import genres_ensure
 from movielens.loaders import RATING_FIELDS, USER_FIELDS, columns
 from movielens.loaders.postgres import ratings_indexes_rebuilt, ratings_table_is_empty
@@ -191,7 +192,7 @@ def write_csv(dataset: SyntheticDataset, folder: Path, progress: Progress) -> No
         for movie in dataset.movie_rows():
             movies.writerow([movie.number, movie.movielens_title, "|".join(movie.genres)])
             links.writerow([movie.number, SYNTHETIC_IMDB_BASE + movie.number, ""])
-    score_text = [""] + [f"{n / 2:.1f}" for n in range(1, 11)]
+    score_text = ["", *SCORE_TEXTS]
     with open(folder / "ratings.csv", "w", encoding="utf-8") as ratings_file:
         ratings_file.write("userId,movieId,rating,timestamp\n")
         rows = dataset.rating_rows()
@@ -250,7 +251,7 @@ def _copy_dataset(dataset: SyntheticDataset, genre_ids: dict[str, int], now: dat
                 joined_at = datetime.fromtimestamp(joined, tz=UTC)
                 row = (user_ids[number - 1], password, False, username, "", "", "", False, True, joined_at, 0, 0)
                 copy.write_row(row)
-        score_text = [""] + [f"{n / 2:.1f}" for n in range(1, 11)]
+        score_text = ["", *SCORE_TEXTS]
         rows = dataset.rating_rows()
         written = 0
         with (

@@ -12,9 +12,10 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from config.domain import FIRST_FILM_YEAR
 from movies.models import Genre, Movie
 
-FIRST_DECADE = 1870
+FIRST_DECADE = FIRST_FILM_YEAR
 
 
 class DecadeListFilter(admin.SimpleListFilter):

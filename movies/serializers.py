@@ -23,12 +23,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import StrictCharField
+from config.domain import FIRST_FILM_YEAR, INT32_MAX
 from movies.models import Genre, Movie, round_half_up
 from movies.selectors import SCORE_KEYS, global_mean_rating, score_distribution, weighted_rating
 
-YEAR_MIN = 1870
 IMDB_ID_PATTERN = r"^tt\d{7,}$"
-TMDB_ID_MAX = 2**31 - 1
 
 
 def _rounded_decimal_field(**kwargs: Any) -> serializers.DecimalField:
@@ -218,7 +217,7 @@ class MovieWriteSerializer(serializers.Serializer):
 
     title = StrictCharField(max_length=500)
     year = serializers.IntegerField(
-        min_value=YEAR_MIN, required=False, allow_null=True, help_text="From 1870 to next year."
+        min_value=FIRST_FILM_YEAR, required=False, allow_null=True, help_text="From 1870 to next year."
     )
     genres = serializers.ListField(
         child=StrictCharField(max_length=64),
@@ -234,12 +233,12 @@ class MovieWriteSerializer(serializers.Serializer):
         help_text="`tt` and at least 7 digits, e.g. `tt0114814`; unique. Blank or null for none.",
         error_messages={"invalid": "An IMDb id is `tt` and at least 7 digits, e.g. tt0114814."},
     )
-    tmdb_id = serializers.IntegerField(min_value=1, max_value=TMDB_ID_MAX, required=False, allow_null=True)
+    tmdb_id = serializers.IntegerField(min_value=1, max_value=INT32_MAX, required=False, allow_null=True)
 
     def validate_year(self, year: int | None) -> int | None:
         last = datetime.date.today().year + 1
         if year is not None and year > last:
-            raise serializers.ValidationError(f"Give a year from {YEAR_MIN} to {last}.")
+            raise serializers.ValidationError(f"Give a year from {FIRST_FILM_YEAR} to {last}.")
         return year
 
     def validate_genres(self, values: list[str]) -> list[Genre]:
