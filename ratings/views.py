@@ -56,9 +56,10 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
         return get_object_or_404(Movie, pk=self.kwargs["movie_id"])
 
     def get_object(self) -> Rating:
-        """The caller's rating of the movie in the URL (404 for an unknown movie or no rating)."""
-        movie = self._movie()
-        return get_object_or_404(Rating.objects.select_related("movie", "user"), user=self.request.user, movie=movie)
+        """The caller's rating of the movie in the URL, with both, in one query (404 for an
+        unknown movie or no rating: the two are the same answer)."""
+        ratings = Rating.objects.select_related("movie", "user")
+        return get_object_or_404(ratings, user=self.request.user, movie_id=self.kwargs["movie_id"])
 
     @_own_rating_schema("1", responses=OwnRatingV1Serializer)
     @_own_rating_schema("2", responses=OwnRatingV2Serializer)
