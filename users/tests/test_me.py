@@ -128,8 +128,8 @@ def test_a_deleted_users_access_token_stops_working(user_client):
 
 def test_me_only_ever_touches_the_caller(user_client, user):
     bob = UserFactory.create(username="bob")
-    user_client.patch(ME, {"email": "mine@example.com"}, format="json")
-    user_client.delete(ME)
+    assert user_client.patch(ME, {"email": "mine@example.com"}, format="json").status_code == 200
+    assert user_client.delete(ME).status_code == 204
     bob.refresh_from_db()
     assert bob.email == "bob@example.com"
 
