@@ -89,7 +89,6 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url_config(env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -99,7 +98,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 # --- Cache --------------------------------------------------------------------------------
 # Redis through django-redis when REDIS_URL is set, process-local memory otherwise.
-# Cache errors are handled where the cache is used (config.cache, config.throttling) so that
+# Cache errors are handled where the cache is used (config.cache, config.api.throttling) so that
 # a Redis outage degrades the service instead of failing requests.
 CACHE_TTL = env.int("CACHE_TTL", default=600)
 REDIS_URL = env("REDIS_URL", default="")
@@ -186,7 +185,6 @@ REST_FRAMEWORK = {
     # trusting X-Forwarded-For blindly would let anyone dodge the login throttle.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "COERCE_DECIMAL_TO_STRING": False,
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
 SIMPLE_JWT = {
@@ -195,9 +193,12 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
-    "SIGNING_KEY": env("JWT_SIGNING_KEY", default="") or SECRET_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+# JWTs are signed with SECRET_KEY (simplejwt's default, read once the settings module in use has
+# set it) unless JWT_SIGNING_KEY names a key of their own.
+if JWT_SIGNING_KEY := env("JWT_SIGNING_KEY", default=""):
+    SIMPLE_JWT["SIGNING_KEY"] = JWT_SIGNING_KEY
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Movie ratings API",
@@ -216,7 +217,6 @@ SPECTACULAR_SETTINGS = {
         "config.api.openapi.forbid_nul_in_request_strings",
         "config.api.openapi.allow_blank_query_parameters",
     ],
-    "ENUM_NAME_OVERRIDES": {},
 }
 
 # --- Domain -------------------------------------------------------------------------------
