@@ -3,10 +3,10 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.exceptions import ValidationError
 
 from conftest import client_for
 from movies import services
@@ -152,7 +152,7 @@ def test_an_imdb_id_taken_by_a_concurrent_insert_is_a_validation_error(db):
     MovieFactory.create(imdb_id="tt0113277")
     with pytest.raises(ValidationError) as raised:
         services.movie_create(title="Heat", imdb_id="tt0113277")
-    assert "imdb_id" in raised.value.detail
+    assert "imdb_id" in raised.value.message_dict
     assert Movie.objects.count() == 1
 
 
