@@ -51,6 +51,7 @@ CACHE_ERRORS: tuple[type[Exception], ...] = (ConnectionInterrupted, RedisError, 
 ALL = "all"  # every cached response depends on it: bump it to drop everything
 MOVIE_LISTS = "movies"  # movie lists and top lists
 GENRES = "genres"  # the genre list
+SIMILAR_MOVIES = "similar"  # every similar-movies list: bumped when a new similarity model is swapped in
 
 
 def movie_tag(movie_id: int) -> str:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "movies",
     "ratings",
     "movielens",
+    "recommendations",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +124,66 @@ else:
             "TIMEOUT": CACHE_TTL,
         }
     }
+
+# --- Background work (Celery) -------------------------------------------------------------
+# https://docs.celeryq.dev/en/stable/django/first-steps-with-django.html
+# The broker is the Redis of REDIS_URL on the next database number, so queue keys never mix
+# with the cache's (SPEC section 14). Without a broker, tasks run in-process (eagerly).
+
+
+def _next_redis_database(url: str) -> str:
+    """`redis://host:6379/0` -> `redis://host:6379/1` (no database number means 0)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    current = parts.path.strip("/") or "0"
+    database = int(current) + 1 if current.isdigit() else 1
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or (_next_redis_database(REDIS_URL) if REDIS_URL else "")
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True  # tasks report through logs and the database, not a result backend
+CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves the message for another
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # builds are long: do not reserve them on a busy worker
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep Django's LOGGING (request ids, JSON lines)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# celery beat: the nightly rebuild (a crontab "minute hour day-of-month month day-of-week", UTC;
+# empty turns it off), and a heartbeat file its health check reads.
+SIMILARITY_REBUILD_SCHEDULE = env("SIMILARITY_REBUILD_SCHEDULE", default="30 3 * * *")
+CELERY_BEAT_SCHEDULER = "config.celery.HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = env.int("CELERY_BEAT_MAX_LOOP_INTERVAL", default=30)
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default="/tmp/celerybeat-schedule")
+CELERY_BEAT_HEARTBEAT_FILE = env("CELERY_BEAT_HEARTBEAT_FILE", default="/tmp/celerybeat-heartbeat")
+
+
+def _beat_schedule(cron: str) -> dict[str, Any]:
+    from celery.schedules import crontab
+
+    fields = cron.split()
+    if not fields:
+        return {}
+    if len(fields) != 5:
+        raise ValueError(f"SIMILARITY_REBUILD_SCHEDULE must be 5 crontab fields, not {cron!r}")
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    return {
+        "rebuild-similarities": {
+            "task": "recommendations.tasks.rebuild_similarities",
+            "schedule": crontab(
+                minute=minute,
+                hour=hour,
+                day_of_month=day_of_month,
+                month_of_year=month_of_year,
+                day_of_week=day_of_week,
+            ),
+        }
+    }
+
+
+CELERY_BEAT_SCHEDULE = _beat_schedule(SIMILARITY_REBUILD_SCHEDULE)
 
 # --- Security headers ---------------------------------------------------------------------
 # Everything the service serves comes from itself: the docs' assets are self-hosted

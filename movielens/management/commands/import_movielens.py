@@ -8,6 +8,7 @@ from movielens.importer import movielens_import
 from movielens.parsing import BadRow
 from movielens.progress import terminal_progress
 from movielens.release import ImportFailed
+from recommendations.tasks import rebuild_similarities_after_import
 
 
 class Command(BaseCommand):
@@ -36,3 +37,5 @@ class Command(BaseCommand):
             progress.clear()
             raise CommandError(str(error)) from error
         self.stdout.write("\n".join(summary.lines()))
+        if summary.changed:
+            self.stdout.write(rebuild_similarities_after_import())
