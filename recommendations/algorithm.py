@@ -10,7 +10,8 @@ The products are computed one block of movies at a time (dense `n_movies x block
 memory stays bounded whatever the number of ratings; the block is sized from the catalogue.
 
 Ranking (`rank_for_user`) is shared by the API and the offline evaluation: a movie's appeal to
-a user is the sum, over the movies the user rated that have it as a neighbour, of similarity x
+a user is the sum, over the movies the user rated that have it among their `RANKING_NEIGHBOURS`
+closest neighbours, of similarity x
 (score - the user's baseline), the baseline being the user's mean shrunk towards the global mean
 (so a user who gave every movie 5 stars still has a signal). Movies with a positive appeal are
 ranked; `because` names up to three rated movies that contributed most.
@@ -98,7 +99,9 @@ def top_neighbours(users: IntArray, movies: IntArray, scores: FloatArray, parame
         denominator = np.outer(norms, norms[start:stop])
         similarity = np.divide(dots, denominator, out=np.zeros_like(dots), where=denominator > 0)
         del dots, denominator
-        similarity *= overlap / (overlap + np.float32(parameters.shrinkage))
+        shrunk = overlap + np.float32(parameters.shrinkage)
+        similarity *= np.divide(overlap, shrunk, out=np.zeros_like(overlap), where=shrunk > 0)
+        del shrunk
         similarity[overlap < parameters.min_overlap] = 0.0
         del overlap
         similarity[np.arange(start, stop), np.arange(width)] = 0.0  # a movie is not its own neighbour
@@ -140,6 +143,9 @@ class Ranked:
 
 
 BASELINE_PRIOR = 5  # ratings' worth of the global mean in a user's baseline
+# Ranking uses each rated movie's closest neighbours only: on ml-latest-small, 20 gives a better
+# hit rate at 10 than all 50 stored (0.141 against 0.129, four hold-out seeds; docs/recommendations.md).
+RANKING_NEIGHBOURS = 20
 BECAUSE_MAX = 3
 
 

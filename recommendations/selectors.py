@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from movies.models import Movie
 from movies.selectors import top_movies
 from ratings.models import Rating
-from recommendations.algorithm import Ranked, rank_for_user
+from recommendations.algorithm import RANKING_NEIGHBOURS, Ranked, rank_for_user
 from recommendations.models import MovieSimilarity
 from users.models import User
 
@@ -63,7 +63,9 @@ def recommendations_for(*, user: User, limit: int, global_mean: Decimal | None) 
         rated_scores = np.array([float(score) for _, score in rated], dtype=np.float64)
         rows = list(
             MovieSimilarity.objects.filter(
-                model__is_active=True, movie_id__in=Rating.objects.filter(user=user).values("movie_id")
+                model__is_active=True,
+                rank__lte=RANKING_NEIGHBOURS,
+                movie_id__in=Rating.objects.filter(user=user).values("movie_id"),
             ).values_list("movie_id", "neighbour_id", "similarity")
         )
         if rows:
