@@ -99,4 +99,5 @@ class RecommendationsViewSet(viewsets.GenericViewSet):
         found = selectors.recommendations_for(user=cast(User, request.user), limit=limit, global_mean=global_mean)
         context = {**self.get_serializer_context(), "global_mean": global_mean}
         body = {"strategy": found.strategy, "results": found.results}
-        return Response(self.get_serializer_class()(body, context=context).data)
+        # Private and computed from the caller's current ratings: no copy may be kept anywhere.
+        return Response(self.get_serializer_class()(body, context=context).data, headers={"Cache-Control": "no-store"})
