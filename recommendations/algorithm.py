@@ -9,12 +9,15 @@ Only the `neighbours` best positive similarities per movie are kept.
 The products are computed one block of movies at a time (dense `n_movies x block` arrays), so
 memory stays bounded whatever the number of ratings; the block is sized from the catalogue.
 
-Ranking (`rank_for_user`) is shared by the API and the offline evaluation: a movie's appeal to
-a user is the sum, over the movies the user rated that have it among their `RANKING_NEIGHBOURS`
-closest neighbours, of similarity x
-(score - the user's baseline), the baseline being the user's mean shrunk towards the global mean
-(so a user who gave every movie 5 stars still has a signal). Movies with a positive appeal are
-ranked; `because` names up to three rated movies that contributed most.
+Ranking (`rank_for_user`) is shared by the API and the offline evaluation. It is the classic
+item-based prediction: a candidate's appeal to a user is the sum, over the candidate's
+`RANKING_NEIGHBOURS` closest neighbours that the user rated, of similarity x (score - the user's
+baseline), the baseline being the user's mean shrunk towards the global mean (so a user who gave
+every movie 5 stars still has a signal). Using the candidate's own neighbours (not the rated
+movies' neighbours) keeps "hub" movies, close to everything, from topping every list. Movies
+with a positive appeal are ranked; `because` names up to three rated movies that contributed most.
+
+All of these choices were measured with `manage.py evaluate_recommendations` (docs/recommendations.md).
 """
 
 from dataclasses import asdict, dataclass
@@ -143,8 +146,8 @@ class Ranked:
 
 
 BASELINE_PRIOR = 5  # ratings' worth of the global mean in a user's baseline
-# Ranking uses each rated movie's closest neighbours only: on ml-latest-small, 20 gives a better
-# hit rate at 10 than all 50 stored (0.141 against 0.129, four hold-out seeds; docs/recommendations.md).
+# A candidate is ranked from its 20 closest neighbours (of the 50 stored): measured best on
+# ml-latest-small (docs/recommendations.md).
 RANKING_NEIGHBOURS = 20
 BECAUSE_MAX = 3
 
@@ -167,8 +170,8 @@ def rank_for_user(
 ) -> list[Ranked]:
     """The `limit` movies of highest positive appeal that the user has not rated.
 
-    `sources[k]` (a movie the user rated) has `candidates[k]` as a neighbour with
-    `similarities[k]`: the neighbour rows of the user's rated movies. Ties by movie id.
+    `candidates[k]` has `sources[k]` (a movie the user rated) among its closest neighbours, with
+    `similarities[k]`. Ties by movie id.
     """
     if len(rated_ids) == 0 or len(candidates) == 0:
         return []

@@ -99,10 +99,11 @@ def evaluate(data: RatingArrays, *, parameters: Parameters | None = None, seed: 
     neighbours = top_neighbours(users, movies, scores, parameters or Parameters())
     built = time.perf_counter() - started
 
-    # Neighbour rows the ranking uses, grouped by movie, for slicing by the movies a user rated.
+    # The rows the ranking uses (a candidate's closest neighbours), grouped by that neighbour, for
+    # slicing by the movies a user rated.
     usable = np.flatnonzero(neighbours.ranks <= RANKING_NEIGHBOURS)
-    by_movie = usable[np.argsort(neighbours.movie_ids[usable], kind="stable")]
-    source_sorted = neighbours.movie_ids[by_movie]
+    by_neighbour = usable[np.argsort(neighbours.neighbour_ids[usable], kind="stable")]
+    neighbour_sorted = neighbours.neighbour_ids[by_neighbour]
 
     # Baselines from the training ratings: weighted rating (Bayesian, prior m) and count.
     movie_ids, index = np.unique(movies, return_inverse=True)
@@ -124,16 +125,16 @@ def evaluate(data: RatingArrays, *, parameters: Parameters | None = None, seed: 
         rows = user_order[lo:hi]
         rated, rated_scores = movies[rows], scores[rows]
         evaluated += 1
-        starts = np.searchsorted(source_sorted, rated)
-        ends = np.searchsorted(source_sorted, rated, side="right")
+        starts = np.searchsorted(neighbour_sorted, rated)
+        ends = np.searchsorted(neighbour_sorted, rated, side="right")
         spans = [np.arange(a, b) for a, b in zip(starts, ends, strict=True)]
-        picked = by_movie[np.concatenate(spans).astype(np.int64)] if spans else by_movie[:0]
+        picked = by_neighbour[np.concatenate(spans).astype(np.int64)] if spans else by_neighbour[:0]
         ranked = rank_for_user(
             rated_ids=rated,
             rated_scores=rated_scores,
             global_mean=global_mean,
-            sources=neighbours.movie_ids[picked],
-            candidates=neighbours.neighbour_ids[picked],
+            sources=neighbours.neighbour_ids[picked],
+            candidates=neighbours.movie_ids[picked],
             similarities=neighbours.similarities[picked],
             limit=TOP_N,
         )

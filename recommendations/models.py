@@ -3,7 +3,8 @@
 A build writes its neighbour rows under a new, inactive `SimilarityModel`; one transaction then
 makes it the active one and the previous one inactive (`services.similarity_model_activate`), so
 readers see either the old model or the new one, never a half-written one. Reads join on
-`model__is_active`, so serving a movie's neighbours is one query on the (movie, model, rank) index.
+`model__is_active`, so serving a movie's neighbours is one query on the (movie, model, rank) index,
+and a user's candidates one query on the (neighbour, model, rank) index.
 """
 
 from django.db import models
@@ -58,8 +59,9 @@ class MovieSimilarity(models.Model):
             models.CheckConstraint(condition=~Q(movie=models.F("neighbour")), name="recommendations_not_itself"),
         ]
         indexes = [
-            # Deleting a movie, or an old model, finds its rows without a scan.
-            models.Index(fields=["neighbour"], name="recommendations_neighbour_idx"),
+            # Recommendations read the rows naming a user's rated movies as neighbours (and deleting
+            # a movie finds its rows by it).
+            models.Index(fields=["neighbour", "model", "rank"], name="recommendations_neighbour_idx"),
             models.Index(fields=["model"], name="recommendations_model_idx"),
         ]
 

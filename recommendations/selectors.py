@@ -61,12 +61,13 @@ def recommendations_for(*, user: User, limit: int, global_mean: Decimal | None) 
     rated_ids = np.array([movie_id for movie_id, _ in rated], dtype=np.int64)
     if len(rated) >= MIN_RATINGS_FOR_PERSONAL:
         rated_scores = np.array([float(score) for _, score in rated], dtype=np.float64)
+        # Candidates that have one of the user's rated movies among their closest neighbours.
         rows = list(
             MovieSimilarity.objects.filter(
                 model__is_active=True,
                 rank__lte=RANKING_NEIGHBOURS,
-                movie_id__in=Rating.objects.filter(user=user).values("movie_id"),
-            ).values_list("movie_id", "neighbour_id", "similarity")
+                neighbour_id__in=Rating.objects.filter(user=user).values("movie_id"),
+            ).values_list("neighbour_id", "movie_id", "similarity")
         )
         if rows:
             neighbours = np.array(rows, dtype=np.float64)

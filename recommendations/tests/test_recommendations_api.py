@@ -22,8 +22,8 @@ URL = reverse("my-recommendations")
 def catalogue(db):
     """Five movies the caller will rate, three candidates and an active model linking them.
 
-    rated[0..2] lead to `liked_match`; rated[3] (rated low) leads to `disliked_match`; `far`
-    is a neighbour of rated[4] only, weakly.
+    `liked_match` has rated[0..3] among its neighbours, rated[3] (rated low) being the weakest;
+    `disliked_match` has rated[3]; `far` has rated[4] only, weakly.
     """
     rated = [MovieFactory.create(title=f"Seen {n}") for n in range(5)]
     liked_match = MovieFactory.create(title="Liked match", ratings_count=30, ratings_sum=Decimal("150.0"))
@@ -40,7 +40,7 @@ def catalogue(db):
         (rated[0], rated[1], 0.95),
     ]
     MovieSimilarity.objects.bulk_create(
-        MovieSimilarity(model=model, movie=source, neighbour=target, rank=rank, similarity=similarity)
+        MovieSimilarity(model=model, movie=target, neighbour=source, rank=rank, similarity=similarity)
         for rank, (source, target, similarity) in enumerate(links, start=1)
     )
     return {"rated": rated, "liked_match": liked_match, "disliked_match": disliked_match, "far": far}
@@ -151,8 +151,8 @@ def test_personal_recommendations_cost_a_fixed_number_of_queries(rater, catalogu
         assert client.get(URL).json()["strategy"] == "personal"
     for movie in MovieFactory.create_batch(30):
         MovieSimilarity.objects.create(
-            model=SimilarityModel.objects.get(is_active=True), movie=catalogue["rated"][0], neighbour=movie,
-            rank=100 + movie.pk % 1000, similarity=0.5,
+            model=SimilarityModel.objects.get(is_active=True), movie=movie, neighbour=catalogue["rated"][0], rank=1,
+            similarity=0.5,
         )  # fmt: skip
     with django_assert_num_queries(6):
         client.get(URL, {"limit": 100})
