@@ -108,4 +108,3 @@ def _popular_movies(*, user: User, limit: int, global_mean: Decimal | None) -> l
     for movie in movies:
         movie.because = []  # type: ignore[attr-defined]
     return movies
-

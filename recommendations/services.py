@@ -41,7 +41,7 @@ def ratings_arrays() -> RatingArrays:
     chunks = []
     with connection.cursor() as cursor:
         # Half stars as integers: plain ints convert to an array far faster than Decimals.
-        cursor.execute(f"SELECT user_id, movie_id, CAST(score * 2 AS INTEGER) FROM {table}")  # noqa: S608
+        cursor.execute(f"SELECT user_id, movie_id, CAST(score * 2 AS INTEGER) FROM {table}")
         while rows := cursor.fetchmany(_FETCH_ROWS):
             chunks.append(np.array(rows, dtype=np.int64))
     data = np.concatenate(chunks) if chunks else np.empty((0, 3), dtype=np.int64)
@@ -68,9 +68,7 @@ def _write_neighbours(model: SimilarityModel, neighbours: Neighbours) -> None:
     batch: list[MovieSimilarity] = []
     for movie_id, neighbour_id, rank, similarity in rows:
         batch.append(
-            MovieSimilarity(
-                model=model, movie_id=movie_id, neighbour_id=neighbour_id, rank=rank, similarity=similarity
-            )
+            MovieSimilarity(model=model, movie_id=movie_id, neighbour_id=neighbour_id, rank=rank, similarity=similarity)
         )
         if len(batch) >= _INSERT_BATCH:
             MovieSimilarity.objects.bulk_create(batch)

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -20,7 +21,7 @@ def taste(db):
     Adjusted cosine: heat~ronin is positive, heat~notebook negative (never stored).
     """
     action = GenreFactory.create(name="Action")
-    movies = {
+    movies: dict[str, Any] = {
         "heat": MovieFactory.create(title="Heat", year=1995, genres=[action]),
         "ronin": MovieFactory.create(title="Ronin", year=1998, genres=[action]),
         "notebook": MovieFactory.create(title="The Notebook", year=2004),

@@ -6,7 +6,7 @@ import pytest
 from recommendations.algorithm import Parameters, rank_for_user, top_neighbours, user_baseline
 
 
-def arrays(rows):
+def arrays(rows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     data = np.array(rows, dtype=np.float64)
     return data[:, 0].astype(np.int64), data[:, 1].astype(np.int64), data[:, 2]
 

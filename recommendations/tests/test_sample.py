@@ -64,7 +64,9 @@ def test_toy_storys_neighbours_are_animated_family_films_of_its_era(sample, api_
 @pytest.mark.django_db
 def test_toy_storys_neighbours_are_not_just_the_most_popular_movies(sample, api_client):
     similar = {m["title"] for m in similar_titles(api_client, "Toy Story", limit=10)}
-    most_rated = set(Movie.objects.exclude(title="Toy Story").order_by("-ratings_count").values_list("title", flat=True)[:10])
+    most_rated = set(
+        Movie.objects.exclude(title="Toy Story").order_by("-ratings_count").values_list("title", flat=True)[:10]
+    )
     assert len(similar & most_rated) <= 5, similar & most_rated
 
 
@@ -98,6 +100,7 @@ def test_a_fan_of_horror_gets_horror_heavy_recommendations(sample):
 def test_a_newcomer_gets_the_popular_list_without_what_they_rated(sample):
     newcomer = UserFactory.create()
     top = Movie.objects.order_by("-ratings_count").first()
+    assert top is not None
     rate(newcomer, top, 5)
     body = client_for(newcomer).get(RECOMMENDATIONS).json()
     assert body["strategy"] == "popular"

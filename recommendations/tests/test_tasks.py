@@ -70,7 +70,12 @@ def test_a_bug_is_not_retried_and_is_logged(monkeypatch, caplog, db, eager_like_
 
 def test_a_task_runs_under_the_request_id_it_was_queued_with(monkeypatch, db):
     seen = []
-    monkeypatch.setattr(tasks, "similarity_model_build", lambda: seen.append(request_id_var.get()) or _model())
+
+    def build() -> SimilarityModel:
+        seen.append(request_id_var.get())
+        return SimilarityModel.objects.create()
+
+    monkeypatch.setattr(tasks, "similarity_model_build", build)
     tasks.rebuild_similarities.apply(headers={REQUEST_ID_HEADER: "req-1234"})
     assert seen == ["req-1234"]
     assert request_id_var.get() == "-"  # restored once the task ended
@@ -87,7 +92,3 @@ def test_queuing_a_task_inside_a_request_adds_its_id_to_the_headers():
     outside: dict[str, str] = {}
     _add_request_id(headers=outside)
     assert outside == {}
-
-
-def _model() -> SimilarityModel:
-    return SimilarityModel.objects.create()
