@@ -80,6 +80,10 @@ def main(path: str) -> None:
         million_ok=yes(bool(million) and million < 60),
     )
     import_rows = ["| import | seconds |", "|---|---|"] + [f"| {n} | {s:.1f} |" for n, s in imports.items()]
+    similarity = results.get("similarity", {})
+    similarity_rows = ["| ratings | build seconds | peak memory (MiB) |", "|---|---|---|"] + [
+        f"| {n} | {r['seconds']:.1f} | {r['peak_rss_mib']:.0f} |" for n, r in similarity.items()
+    ]
 
     plot(scaling)
     full = int(largest)
@@ -113,6 +117,14 @@ connections, every request a cache miss. ![latency against dataset size](docs/be
 ## Imports
 
 {chr(10).join(import_rows)}
+
+## Similar-movie model
+
+`manage.py build_similarities` after each import (read every rating, NumPy/SciPy build, write the
+neighbours, swap in); peak memory is the resident set of that process. Targets: ml-latest-small
+< 15 s, 1M ratings < 3 min and < 2 GiB.
+
+{chr(10).join(similarity_rows)}
 
 ## Where the time goes (the targets not met)
 
