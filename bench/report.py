@@ -43,11 +43,13 @@ def main(path: str) -> None:
         rows.append(f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {errors} | {ratio:.2f} |")
 
     scale_rows = [
-        "| ratings | list p50 / p99 (ms) | detail p50 / p99 (ms) | top p50 / p99 (ms) | dataset generated in |",
-        "|---|---|---|---|---|",
+        "| ratings | list p50 / p99 (ms) | detail p50 / p99 (ms) | top p50 / p99 (ms) | similar p50 / p99 (ms) "
+        "| dataset generated in |",
+        "|---|---|---|---|---|---|",
     ]
     for ratings, row in scaling.items():
-        cells = [f"{row[k]['p50_ms']:.1f} / {row[k]['p99_ms']:.1f}" for k in ("list", "detail", "top")]
+        kinds = ("list", "detail", "top", "similar")
+        cells = [f"{row[k]['p50_ms']:.1f} / {row[k]['p99_ms']:.1f}" if k in row else "-" for k in kinds]
         scale_rows.append(f"| {int(ratings):,} | {' | '.join(cells)} | {row['generate_seconds']:.1f} s |")
 
     smallest, largest = min(scaling, key=int), results["full_suite_ratings"]
