@@ -24,6 +24,7 @@ logger = logging.getLogger("recommendations")
 
 _FETCH_ROWS = 100_000
 _INSERT_BATCH = 5_000
+_COPY_BATCH = 50_000
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,17 @@ def _write_neighbours(model: SimilarityModel, neighbours: Neighbours) -> None:
         strict=True,
     )
     if connection.vendor == "postgresql":
+        # COPY in text format, rows formatted in bulk: per-row calls would cost seconds.
         table = MovieSimilarity._meta.db_table
-        with connection.cursor() as cursor:
-            sql = f"COPY {table} (model_id, movie_id, neighbour_id, rank, similarity) FROM STDIN"
-            with cursor.copy(sql) as copy:
-                for movie_id, neighbour_id, rank, similarity in rows:
-                    copy.write_row((model.pk, movie_id, neighbour_id, rank, similarity))
+        sql = f"COPY {table} (model_id, movie_id, neighbour_id, rank, similarity) FROM STDIN"
+        with connection.cursor() as cursor, cursor.copy(sql) as copy:
+            lines: list[str] = []
+            for movie_id, neighbour_id, rank, similarity in rows:
+                lines.append(f"{model.pk}\t{movie_id}\t{neighbour_id}\t{rank}\t{similarity!r}\n")
+                if len(lines) >= _COPY_BATCH:
+                    copy.write("".join(lines))
+                    lines = []
+            copy.write("".join(lines))
         return
     batch: list[MovieSimilarity] = []
     for movie_id, neighbour_id, rank, similarity in rows:

@@ -1,5 +1,6 @@
 """`manage.py build_similarities`: build the similar-movie model now, in the foreground."""
 
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -14,8 +15,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        started = time.perf_counter()
         model = similarity_model_build()
         self.stdout.write(
             f"Similarity model {model.pk}: {model.pairs_count:,} neighbour pairs for {model.movies_count:,} movies "
-            f"from {model.ratings_count:,} ratings in {model.build_seconds:.1f} s."
+            f"from {model.ratings_count:,} ratings in {time.perf_counter() - started:.1f} s."
         )
