@@ -13,7 +13,7 @@ from recommendations.services import similarity_model_activate, similarity_model
 
 pytestmark = pytest.mark.django_db
 
-DEMO_DIR = Path(__file__).resolve().parents[2] / "ratings" / "demo"
+DEMO_DIR = Path(__file__).resolve().parents[2] / "movielens" / "demo"
 
 
 def test_a_build_stores_each_movies_neighbours_under_a_new_active_model(taste):
