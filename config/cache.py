@@ -27,6 +27,7 @@ import hashlib
 import logging
 import threading
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -59,8 +60,8 @@ def movie_tag(movie_id: int) -> str:
 
 
 def user_tag(username: str) -> str:
-    """One user's public profile and rated-movies list."""
-    return f"user:{username.lower()}"
+    """One user's public profile and rated-movies list (any letter case or compatibility form)."""
+    return f"user:{unicodedata.normalize('NFKC', username).lower()}"
 
 
 CACHE_CONTROL = "private, no-cache"  # browsers must revalidate (ETag), shared proxies must not keep copies

@@ -32,7 +32,7 @@ USE_I18N = True
 USE_TZ = True
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.ThrottledAdminConfig",  # django.contrib.admin, its login throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "config",
     "users",
     "movies",
     "ratings",
@@ -146,7 +147,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # SPEC section 8's extra rules: not only whitespace, no username or email local part, 10+ for staff.
+    {"NAME": "users.passwords.NotOnlyWhitespaceValidator"},
+    {"NAME": "users.passwords.NoIdentityValidator"},
+    {"NAME": "users.passwords.StaffMinimumLengthValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["users.backends.UsernameAnyCaseBackend"]
 
 # --- Static files (served by the app itself through WhiteNoise) ---------------------------
 STATIC_URL = "static/"
@@ -160,6 +166,8 @@ STORAGES = {
 THROTTLE_LOGIN = env("THROTTLE_LOGIN", default="10/min")
 THROTTLE_REGISTER = env("THROTTLE_REGISTER", default="10/min")
 THROTTLE_WRITES = env("THROTTLE_WRITES", default="120/min")
+THROTTLE_ACCOUNT = env("THROTTLE_ACCOUNT", default="30/hour")
+THROTTLE_REFRESH = env("THROTTLE_REFRESH", default="60/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -180,6 +188,8 @@ REST_FRAMEWORK = {
         "login": THROTTLE_LOGIN,
         "register": THROTTLE_REGISTER,
         "writes": THROTTLE_WRITES,
+        "account": THROTTLE_ACCOUNT,
+        "refresh": THROTTLE_REFRESH,
     },
     # Client IPs come from REMOTE_ADDR unless the deployment says how many proxies to trust;
     # trusting X-Forwarded-For blindly would let anyone dodge the login throttle.
