@@ -107,7 +107,7 @@ def count_attempt(scope: str, ident: str, rate: str) -> Attempt:
         cursor.execute(_HIT, [key, bucket, expires_at])
         hits = int(cursor.fetchone()[0])
         if random.random() < PRUNE_PROBABILITY:  # not a secret: only when to tidy up
-            cursor.execute(_PRUNE, [datetime.now(tz=UTC)])
+            cursor.execute(_PRUNE, [datetime.fromtimestamp(now, tz=UTC)])
     elapsed = now - bucket * duration
     weighted = previous * (1 - elapsed / duration) + hits
     return Attempt(ident=key, bucket=bucket, allowed=weighted <= limit, wait=max(1.0, duration - elapsed))
