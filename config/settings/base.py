@@ -102,6 +102,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # Cache errors are handled where the cache is used (config.cache, config.throttling) so that
 # a Redis outage degrades the service instead of failing requests.
 CACHE_TTL = env.int("CACHE_TTL", default=600)
+# Cache generations (config.cache) expire too, so every key the service writes does.
+CACHE_GENERATION_TTL = env.int("CACHE_GENERATION_TTL", default=24 * 60 * 60)
+# The public address of the service (`https://movies.example.com`), for absolute links in
+# responses; without it links are relative. Never taken from the request's Host header.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="").rstrip("/")
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
