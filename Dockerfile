@@ -1,4 +1,4 @@
-# Production image: gunicorn with production settings; static files collected at build time
+# Production image: gunicorn (threaded workers, config/server.py) with production settings; static files collected at build time
 # and served by the app (WhiteNoise); migrations applied on start.
 FROM python:3.11-slim-bookworm
 
@@ -13,7 +13,9 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
 # collectstatic needs settings to import; this key exists only for the build step.
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" python manage.py collectstatic --noinput
 USER app
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn config.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-3} --access-logfile - --forwarded-allow-ips='*'"]
+# The server's configuration (threaded workers, so slow clients cannot stall it) is config/server.py.
+# X-Forwarded-Proto is trusted only from FORWARDED_ALLOW_IPS (gunicorn's default: 127.0.0.1).
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn --config config/server.py"]

@@ -2,8 +2,9 @@
 """`make faults`: inject the failures production meets and check the service keeps its promises.
 
 Starts its own PostgreSQL and Redis (.ci/services with a fresh SERVICES_DIR and free ports, so it
-may stop and start them), a seeded database and the production server (gunicorn, 3 sync workers,
-production settings) on loopback, then runs four scenarios with threads and http.client:
+may stop and start them), a seeded database and the production server (gunicorn with the shipped
+configuration, config/server.py, 3 workers, production settings) on loopback, then runs these
+scenarios with threads and http.client:
 
 1. Redis stopped under load: no 5xx, every write acknowledged, `/health/ready` degraded during
    the outage and ok after it, and every cached endpoint equal to the database afterwards.
@@ -13,6 +14,13 @@ production settings) on loopback, then runs four scenarios with threads and http
    and recovery on its own, in the same worker processes, once PostgreSQL is back.
 4. Workers SIGKILLed while ratings are written: the only client errors are the killed requests'
    dropped connections, and `recompute_statistics` finds no drift (no half-written rating).
+5. A flood of reads for users that do not exist (kilobyte names): Redis memory and key count
+   stay flat; then, with Redis full and refusing writes, the login throttle still answers 429.
+6. Slow clients: a second server with the shipped configuration and 2 workers, held by 4 idle
+   and then 4 half-sent connections, still answers a normal request within a second
+   (FAULTS_WORKER_CLASS=sync shows what sync workers do: they fail it).
+
+FAULTS_SCENARIOS=unknown_user_flood,slow_clients runs only the named scenarios.
 
 Prints a report with figures, exits 1 if any promise was broken, and always stops what it
 started. `.ci/soak.py` reuses the stack and the HTTP client defined here.
@@ -240,6 +248,12 @@ with open(os.environ["HARNESS_OUT"], "w") as out:
 
 _GUNICORN_CONFIG = """
 import pathlib
+import sys
+
+# The shipped server configuration (config/server.py), plus a hook that tells the harness when
+# a worker has loaded the application. The command line's --workers and --bind override it.
+sys.path.insert(0, {root!r})
+from config.server import *  # noqa: F403
 
 
 def post_worker_init(worker):
@@ -342,7 +356,7 @@ class Stack:
         # A throwaway config whose only setting tells the harness when a worker has loaded the
         # application: a file per booted worker.
         config = self.dir / "gunicorn.conf.py"
-        config.write_text(_GUNICORN_CONFIG.format(booted=str(self.booted)))
+        config.write_text(_GUNICORN_CONFIG.format(booted=str(self.booted), root=str(ROOT)))
         self.booted.mkdir(exist_ok=True)
         with open(self.server_log, "ab") as log_file:
             self.server = subprocess.Popen(
@@ -357,6 +371,7 @@ class Stack:
                     f"127.0.0.1:{self.port}",
                     "--log-level",
                     "warning",
+                    *worker_class_override(),
                 ],
                 cwd=ROOT,
                 env=self.env,
@@ -415,6 +430,20 @@ class Stack:
                 self.server.wait(timeout=10)
         subprocess.run([SERVICES, "stop"], env=self.env, check=False, capture_output=True, timeout=120)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def redis_used_memory(stack: "Stack") -> int:
+    """Redis' `used_memory`, in bytes."""
+    for line in stack.redis_cli("INFO", "memory").stdout.splitlines():
+        if line.startswith("used_memory:"):
+            return int(line.split(":", 1)[1])
+    return 0
+
+
+def worker_class_override() -> list[str]:
+    """`--worker-class X` when FAULTS_WORKER_CLASS asks for another than the shipped one."""
+    worker_class = os.environ.get("FAULTS_WORKER_CLASS", "")
+    return ["--worker-class", worker_class] if worker_class else []
 
 
 def raise_on_sigterm() -> None:
@@ -761,7 +790,7 @@ def unexpected(replies: list[Reply], allowed: dict[str, tuple[int, ...]]) -> lis
 
 
 class Scenarios:
-    """The four faults, run in turn against one stack; each returns its Result."""
+    """The faults, run in turn against one stack; each returns its Result."""
 
     def __init__(self, stack: Stack, fixture: Fixture) -> None:
         self.stack = stack
@@ -1055,6 +1084,138 @@ class Scenarios:
         ]
         return result
 
+    # 5 -------------------------------------------------------------------------------------
+    def unknown_user_flood(self) -> Result:
+        """Read lists of users that do not exist, with 3,000-character names, from 8 threads: Redis
+        must not grow. Then fill Redis until it refuses writes: the login throttle still holds."""
+        result = Result("flood of unknown-user reads, then Redis full")
+        self.stack.redis_cli("FLUSHALL")
+        warm = concurrently([functools.partial(call, self.port, "GET", p.path, kind="warm") for p in list_probes()], 4)
+        before_keys = int(self.stack.redis_cli("DBSIZE").stdout.strip() or 0)
+        before_memory = redis_used_memory(self.stack)
+        rng = random.Random(5)
+        paths = [f"/api/users/{rng.randbytes(1500).hex()}/ratings/" for _ in range(600)]
+        paths += [f"/api/users/{rng.randbytes(1500).hex()}/" for _ in range(300)]
+        paths += [f"/api/movies/{rng.randrange(10**8, 10**9)}/ratings/" for _ in range(300)]
+        flood = concurrently([functools.partial(call, self.port, "GET", p, kind="flood") for p in paths], 8)
+        result.count(warm + flood)
+        after_keys = int(self.stack.redis_cli("DBSIZE").stdout.strip() or 0)
+        after_memory = redis_used_memory(self.stack)
+        statuses = sorted({r.status for r in flood})
+        result.require(statuses == [404], f"the flood's answers were {statuses}, not only 404s")
+        result.require(after_keys == before_keys, f"Redis keys went from {before_keys} to {after_keys}")
+        result.require(
+            after_memory - before_memory < 256 * 1024,
+            f"Redis memory grew by {(after_memory - before_memory) / 1024:.0f} KiB",
+        )
+        no_ttl = [
+            k
+            for k in self.stack.redis_cli("KEYS", "*").stdout.split()
+            if self.stack.redis_cli("TTL", k).stdout.strip() == "-1"
+        ]
+        result.require(not no_ttl, f"{len(no_ttl)} keys without a TTL, e.g. {no_ttl[:3]}")
+
+        # Redis full: no eviction possible, every write refused with OOM.
+        self.stack.redis_cli("CONFIG", "SET", "maxmemory-policy", "noeviction")
+        self.stack.redis_cli("CONFIG", "SET", "maxmemory", str(redis_used_memory(self.stack) + 64 * 1024))
+        filler = "x" * 16 * 1024
+        for n in range(64):
+            if "OOM" in self.stack.redis_cli("SET", f"filler:{n}", filler).stdout:
+                break
+        refused = "OOM" in self.stack.redis_cli("SET", "filler:probe", "x").stdout
+        result.require(refused, "could not fill Redis until it refused writes")
+        logins = [
+            call(
+                self.port, "POST", "/api/auth/token/", kind="login", payload={"username": "nobody", "password": "wrong"}
+            )
+            for _ in range(12)
+        ]
+        reads = [call(self.port, "GET", p.path, kind="read") for p in list_probes()[:4]]
+        self.stack.redis_cli("CONFIG", "SET", "maxmemory", "0")
+        self.stack.redis_cli("FLUSHALL")
+        result.count(logins + reads)
+        login_statuses = [r.status for r in logins]
+        result.require(
+            login_statuses[:10] == [401] * 10 and login_statuses[10:] == [429, 429],
+            f"logins with Redis full answered {login_statuses}, not ten 401s and then 429s",
+        )
+        result.require(
+            all(r.status == 200 for r in reads),
+            f"reads with Redis full: {[r.describe() for r in reads if r.status != 200]}",
+        )
+        result.figures += [
+            f"{len(flood)} reads of unknown users and movies ({summarise(flood)}): Redis keys {before_keys} -> "
+            f"{after_keys}, used memory {before_memory / 1024:.0f} -> {after_memory / 1024:.0f} KiB",
+            f"Redis full (noeviction, writes refused: {refused}): 12 wrong logins answered {login_statuses}; "
+            f"{len(reads)} reads answered {[r.status for r in reads]}",
+        ]
+        return result
+
+    # 6 -------------------------------------------------------------------------------------
+    def slow_clients(self) -> Result:
+        """A second server, the shipped configuration with 2 workers: 4 idle, then 4 half-sent
+        connections held open; a normal request must still be answered within a second."""
+        workers = 2
+        result = Result(
+            f"slow clients against {workers} workers ({os.environ.get('FAULTS_WORKER_CLASS') or 'shipped config'})"
+        )
+        port = free_ports(1)[0]
+        config = self.stack.dir / "slow.conf.py"
+        config.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom config.server import *  # noqa: F403\n")
+        server = subprocess.Popen(
+            [
+                GUNICORN,
+                "--config",
+                str(config),
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                *worker_class_override(),
+            ],
+            cwd=ROOT,
+            env=self.stack.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            if wait_until(lambda: call(port, "GET", "/health/live", timeout=2).status == 200, 60, 0.2) is None:
+                result.failures.append("the second server did not start")
+                return result
+            for _ in range(3):  # every worker warm
+                call(port, "GET", "/api/movies/")
+            for phase, opening in (
+                ("idle", b""),
+                ("half-sent", b"GET /api/movies/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "),
+            ):
+                held = []
+                for _ in range(2 * workers):
+                    sock = socket.create_connection(("127.0.0.1", port), timeout=REQUEST_TIMEOUT)
+                    if opening:
+                        sock.sendall(opening)
+                    held.append(sock)
+                time.sleep(0.5)  # time for the workers to accept them
+                replies = [call(port, "GET", "/api/movies/", kind=phase, timeout=5) for _ in range(5)]
+                for sock in held:
+                    sock.close()
+                result.count(replies)
+                slow = [r for r in replies if r.status != 200 or r.seconds > 1.0]
+                result.require(not slow, f"with {2 * workers} {phase} connections held: {[r.describe() for r in slow]}")
+                result.figures.append(
+                    f"{2 * workers} {phase} connections held: normal requests answered "
+                    f"{[r.status for r in replies]} in {', '.join(f'{r.seconds * 1000:.0f}' for r in replies)} ms"
+                )
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+        return result
+
 
 def report(result: Result) -> None:
     log(f"== {result.name}: {'PASS' if not result.failures else 'FAIL'}")
@@ -1072,12 +1233,17 @@ def main() -> int:
     try:
         fixture = stack.start(users=50)
         scenarios = Scenarios(stack, fixture)
+        chosen = {name.strip() for name in os.environ.get("FAULTS_SCENARIOS", "").split(",") if name.strip()}
         for run in (
             scenarios.redis_stopped,
             scenarios.redis_partitioned,
             scenarios.postgres_stopped,
             scenarios.workers_killed,
+            scenarios.unknown_user_flood,
+            scenarios.slow_clients,
         ):
+            if chosen and run.__name__ not in chosen:
+                continue
             log(f"scenario: {run.__name__.replace('_', ' ')}")
             try:
                 result = run()
