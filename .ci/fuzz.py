@@ -72,7 +72,7 @@ def main() -> int:
             "print(AccessToken.for_user(user))",
         ).splitlines()[-1]  # the shell may print a notice of its automatic imports first
         server = subprocess.Popen(
-            [BIN / "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "3"],
+            [BIN / "gunicorn", "--config", "config/server.py", "--bind", f"127.0.0.1:{port}", "--workers", "3"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import random
+import secrets
 import shutil
 import signal
 import socket
@@ -80,7 +81,7 @@ class Bench:
             self.env[key] = value
         self.env.update(
             DJANGO_SETTINGS_MODULE="config.settings.production",
-            SECRET_KEY="bench-only-" + "x" * 50,
+            SECRET_KEY=secrets.token_urlsafe(50),
             SECURE_SSL_REDIRECT="false",
             ALLOWED_HOSTS="127.0.0.1,localhost",
             BENCH_FLOOR="1",
@@ -109,7 +110,8 @@ class Bench:
         self.server = subprocess.Popen(
             [
                 GUNICORN,
-                "config.wsgi:application",
+                "--config",
+                "config/server.py",  # the shipped server configuration, so what is measured ships
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",

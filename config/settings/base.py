@@ -130,6 +130,14 @@ else:
         }
     }
 
+# --- Proxies ------------------------------------------------------------------------------
+# The request scheme comes from a proxy header only when the deployment says a proxy sets it:
+# SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https". By default X-Forwarded-Proto is
+# ignored, so a client cannot make a plain request look secure (HSTS, https links).
+# Client addresses likewise: REST_FRAMEWORK["NUM_PROXIES"] below.
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if len(_proxy_ssl_header) == 2 else None
+
 # --- Security headers ---------------------------------------------------------------------
 # Everything the service serves comes from itself: the docs' assets are self-hosted
 # (drf-spectacular-sidecar) and their pages carry no inline scripts. Inline styles are allowed

@@ -1,4 +1,5 @@
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_starts_with_a_secret_key():
-    result = _import_settings("config.settings.production", SECRET_KEY="x" * 60)
+    result = _import_settings("config.settings.production", SECRET_KEY=secrets.token_urlsafe(50))
     assert result.returncode == 0, result.stderr
 
 
