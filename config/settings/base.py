@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.middleware.ApiVersionHeadersMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
+    "config.middleware.RejectNulMiddleware",
+    "config.middleware.NoStoreMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -60,3 +60,24 @@ def test_an_unreachable_database_is_a_retryable_503(api_client, monkeypatch):
     body = assert_problem(response, 503)
     assert body["code"] == "database_unavailable"
     assert response["Retry-After"] == "5"
+
+
+def test_a_value_the_database_refuses_is_a_problem_400_not_a_500(api_client):
+    body = assert_problem(api_client.get("/api/out-of-range/"), 400)
+    assert body["code"] == "invalid"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/users/a%00b/ratings/",
+        "/api/movies/?search=a%00b",
+        "/api/echo/?x=%00",
+        "/admin/users/user/?q=%00",
+        "/admin/login/?next=/%00",
+    ],
+)
+def test_a_nul_anywhere_in_the_path_or_query_is_a_400(api_client, path):
+    response = api_client.get(path)
+    assert response.status_code == 400
+    assert response.json()["code"] == "nul"

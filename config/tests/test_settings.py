@@ -45,3 +45,36 @@ def test_sqlite_is_the_fallback_without_a_database_url(url):
         timeout=60,
     )
     assert result.stdout.strip() == "django.db.backends.sqlite3", result.stderr
+
+
+def _production_setting(expression: str, **env: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; print({expression})"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_production_ignores_x_forwarded_proto_unless_configured():
+    assert _production_setting("settings.SECURE_PROXY_SSL_HEADER") == "None"
+    configured = _production_setting(
+        "settings.SECURE_PROXY_SSL_HEADER", SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https"
+    )
+    assert configured == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+@pytest.mark.django_db
+def test_a_forged_x_forwarded_proto_gets_no_hsts(client, settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    response = client.get("/health/live", HTTP_X_FORWARDED_PROTO="https")
+    assert "Strict-Transport-Security" not in response
