@@ -444,7 +444,8 @@ def redis_used_memory(stack: "Stack") -> int:
 def worker_class_override() -> list[str]:
     """`--worker-class X` when FAULTS_WORKER_CLASS asks for another than the shipped one."""
     worker_class = os.environ.get("FAULTS_WORKER_CLASS", "")
-    return ["--worker-class", worker_class] if worker_class else []
+    # gunicorn runs "sync" as gthread when threads > 1, so a sync worker needs --threads 1 too.
+    return ["--worker-class", worker_class, "--threads", "1"] if worker_class else []
 
 
 def raise_on_sigterm() -> None:
