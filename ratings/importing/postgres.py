@@ -133,6 +133,9 @@ MAP_USERS = """
     SELECT s.user_ml, u.id AS user_id
     FROM (SELECT DISTINCT user_ml FROM import_rating) s
     JOIN users_user u ON lower(u.username) = %(prefix)s || s.user_ml
+    -- Only accounts the importer created (no usable password): never a signed-up account,
+    -- whatever its name (SPEC section 9). A MovieLens user whose name such an account holds is skipped.
+    WHERE u.password LIKE '!%%'
 """
 
 # The later row of a repeated (user, movie) pair wins.
