@@ -37,12 +37,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return super().paginate_queryset(queryset, request, view)
 
     def get_next_link(self) -> str | None:
-        if not self.page.has_next():
+        if self.page is None or not self.page.has_next():
             return None
         return self._link(self.page.next_page_number())
 
     def get_previous_link(self) -> str | None:
-        if not self.page.has_previous():
+        if self.page is None or not self.page.has_previous():
             return None
         return self._link(self.page.previous_page_number())
 
@@ -50,11 +50,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
         """A link to another page of this list, from the path, the normalised query and
         PUBLIC_BASE_URL only: the request's Host and X-Forwarded-Proto never reach a body that
         the cache then serves to everyone (SPEC section 7)."""
-        pairs = [(key, value) for key, value in query_pairs(self.request) if key != self.page_query_param]
+        request = self.request
+        assert request is not None  # set by paginate_queryset before any link is asked for
+        pairs = [(key, value) for key, value in query_pairs(request) if key != self.page_query_param]
         if page_number != 1:
             pairs.append((self.page_query_param, str(page_number)))
         query = urlencode(pairs)
-        return f"{settings.PUBLIC_BASE_URL}{self.request.path}" + (f"?{query}" if query else "")
+        return f"{settings.PUBLIC_BASE_URL}{request.path}" + (f"?{query}" if query else "")
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         response_schema: dict[str, Any] = super().get_paginated_response_schema(schema)

@@ -51,7 +51,7 @@ _PRUNE = f"DELETE FROM {_TABLE} WHERE expires_at < %s"
 def parse_rate(rate: str) -> tuple[int, int]:
     """`"10/min"` -> (10, 60): DRF's rate syntax (`s`, `m`, `h`, `d` and longer spellings)."""
     num_requests, duration = SimpleRateThrottle.parse_rate(None, rate)  # type: ignore[arg-type]
-    return int(num_requests), int(duration)
+    return int(num_requests or 0), int(duration or 1)
 
 
 def rate_for(scope: str) -> str | None:

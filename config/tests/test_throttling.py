@@ -1,5 +1,6 @@
 """Throttle counters live in the database: atomic under real concurrency, deaf to Redis' state."""
 
+import functools
 import threading
 from collections.abc import Callable
 
@@ -60,13 +61,13 @@ class TestUnderRealConcurrency:
 
     def test_forty_concurrent_logins_from_one_address_let_exactly_ten_through(self, login_rate):
         login_rate("10/min")
-        statuses = run_in_threads([lambda i=i: login(APIClient(), f"nobody{i}") for i in range(40)])
+        statuses = run_in_threads([functools.partial(login, APIClient(), f"nobody{i}") for i in range(40)])
         assert sorted(statuses) == [401] * 10 + [429] * 30  # type: ignore[type-var]
 
     def test_forty_concurrent_guesses_at_one_username_from_forty_addresses_let_ten_through(self, login_rate):
         UserFactory.create(username="admin")
         login_rate("10/min")
-        statuses = run_in_threads([lambda i=i: login(APIClient(), "admin", ip=f"10.1.0.{i}") for i in range(40)])
+        statuses = run_in_threads([functools.partial(login, APIClient(), "admin", ip=f"10.1.0.{i}") for i in range(40)])
         assert sorted(statuses) == [401] * 10 + [429] * 30  # type: ignore[type-var]
 
 
