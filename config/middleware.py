@@ -118,17 +118,18 @@ class NoStoreMiddleware:
 
 
 class RejectNulMiddleware:
-    """A NUL character anywhere in the path or the query is a 400 before any view runs.
+    """A NUL character in the path, or in the query outside the API, is a 400 before any view runs.
 
     No database text column can hold one (PostgreSQL refuses it with an error), so it can only
-    be an attack or a mistake; refusing it here covers every view, the admin's included.
+    be an attack or a mistake; refusing it here covers every view, the admin's included. API
+    views check their own query parameters and name the offending one (`config.api.params`).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        query = request.META.get("QUERY_STRING", "")
+        query = "" if request.path.startswith(API_PATH_PREFIX) else request.META.get("QUERY_STRING", "")
         if "\x00" in request.path or "%00" in query or "\x00" in query:
             return problem_response(400, "The request contains a NUL character, which no field accepts.", "nul")
         return self.get_response(request)

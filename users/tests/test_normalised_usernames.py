@@ -109,6 +109,11 @@ def test_profiles_and_rated_lists_are_found_by_any_form_of_the_name(api_client, 
     assert api_client.get(reverse("user-ratings", args=[name])).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/api/users/a%00b/", "/api/users/a%00b/ratings/", "/api/users/a%20b/ratings/"])
+@pytest.mark.parametrize("path", ["/api/users/a%20b/", "/api/users/a%20b/ratings/", "/api/users/a%2Fb/ratings/"])
 def test_usernames_no_account_can_have_are_a_404_not_a_500(api_client, path):
     assert_problem(api_client.get(path), 404)
+
+
+@pytest.mark.parametrize("path", ["/api/users/a%00b/", "/api/users/a%00b/ratings/"])
+def test_a_nul_in_a_username_path_is_a_400_not_a_500(api_client, path):
+    assert_problem(api_client.get(path), 400)
