@@ -163,7 +163,7 @@ class OrmLoader:
         # Only accounts the importer created (no usable password), never a signed-up account whatever
         # its name (SPEC section 9): a MovieLens user whose name such an account holds is skipped.
         ids = {user: taken[name][0] for user, _ in first_rated if taken[name := f"{IMPORTED_USERNAME_PREFIX}{user}"][1]}
-        return Tally(created=len(new), unchanged=len(ids) - len(new)), ids
+        return Tally(created=len(new), unchanged=len(ids) - len(new), skipped=len(first_rated) - len(ids)), ids
 
     def _merge_ratings(self, page: list[tuple[int, int, int, int]], tally: Tally) -> None:
         stored = {

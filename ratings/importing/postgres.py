@@ -272,7 +272,11 @@ class PostgresLoader:
             cursor.execute("DROP TABLE IF EXISTS import_user")
             cursor.execute(MAP_USERS, parameters)
             _analyze(cursor, "import_user")
-            users = Tally(created=users_created, unchanged=_count(cursor, "import_user") - users_created)
+            mapped = _count(cursor, "import_user")
+            cursor.execute("SELECT count(DISTINCT user_ml) FROM import_rating")
+            users = Tally(
+                created=users_created, unchanged=mapped - users_created, skipped=cursor.fetchone()[0] - mapped
+            )
             cursor.execute("DROP TABLE IF EXISTS import_final")
             cursor.execute(FINAL_RATINGS)
             _analyze(cursor, "import_final")

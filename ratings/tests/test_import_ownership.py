@@ -23,8 +23,9 @@ def release(tmp_path):
 def test_a_signed_up_account_with_an_imported_name_gets_no_ratings(tmp_path):
     squatter = UserFactory.create(username="movielens-777777")  # a usable password: a person's account
 
-    run_import(release(tmp_path))
+    out, _ = run_import(release(tmp_path))
 
+    assert "  users:   1 created, 0 updated, 0 unchanged, 1 skipped (their name is held by an account" in out
     assert not Rating.objects.filter(user=squatter).exists()
     squatter.refresh_from_db()
     assert squatter.ratings_count == 0
