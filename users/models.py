@@ -1,5 +1,6 @@
 """Accounts. The custom user model carries the rating statistics shown on public profiles."""
 
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth.models import AbstractUser
@@ -11,6 +12,27 @@ from django.db.models.functions import Lower
 IMPORTED_USERNAME_PREFIX = "movielens-"
 # Names that would collide with fixed paths under /api/users/.
 RESERVED_USERNAMES = frozenset({"me"})
+# What a username in a URL may look like (Django's UnicodeUsernameValidator's characters).
+USERNAME_PATTERN = r"[\w.@+-]+"
+
+
+def normalise_username(username: str) -> str:
+    """The name every username rule sees: Unicode NFKC, as Django stores usernames.
+
+    Full-width and other compatibility forms collapse to their plain letters, so full-width `me` is `me`
+    and cannot slip past the reserved names, uniqueness or the login.
+    """
+    return unicodedata.normalize("NFKC", username)
+
+
+def users_matching(field: str, value: str) -> "models.QuerySet[User]":
+    """Users whose `field` equals `value` ignoring case, as the Lower() unique constraints see it."""
+    return User.objects.alias(matched=Lower(field)).filter(matched=Lower(models.Value(value)))
+
+
+def user_named(username: str) -> "models.QuerySet[User]":
+    """The account a username (any letter case, any compatibility form) names, as a queryset."""
+    return users_matching("username", normalise_username(username))
 
 
 class User(AbstractUser):

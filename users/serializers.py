@@ -8,8 +8,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models.functions import Lower
+from django.db import IntegrityError, transaction
 from rest_framework import exceptions, serializers
 from rest_framework.fields import get_error_detail
 from rest_framework_simplejwt.exceptions import TokenError
@@ -21,17 +20,14 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from config.api.fields import StrictCharField, StrictEmailField, TokenField
 from config.domain import SCORE_MAX, SCORE_MIN
-from users.models import IMPORTED_USERNAME_PREFIX, RESERVED_USERNAMES, User
+from users.models import IMPORTED_USERNAME_PREFIX, RESERVED_USERNAMES, User, normalise_username, users_matching
+
+MAX_USERNAME_LENGTH = 150
 
 TAKEN_MESSAGES = {
     "username": "This username is taken (letter case does not matter). Choose another one.",
     "email": "An account with this email address exists (letter case does not matter). Log in or use another one.",
 }
-
-
-def users_matching(field: str, value: str) -> models.QuerySet[User]:
-    """Users whose `field` equals `value` ignoring case, as the Lower() unique constraints see it."""
-    return User.objects.alias(matched=Lower(field)).filter(matched=Lower(models.Value(value)))
 
 
 @contextmanager
@@ -56,7 +52,7 @@ class AccountSerializer(serializers.ModelSerializer):
     """The caller's own account; PATCH may change the username and the email."""
 
     username = StrictCharField(
-        max_length=150,
+        max_length=MAX_USERNAME_LENGTH,
         validators=[UnicodeUsernameValidator()],
         help_text="150 characters or fewer: letters, digits and @ . + - _ only.",
     )
@@ -75,16 +71,24 @@ class AccountSerializer(serializers.ModelSerializer):
         return attrs
 
     def validate_username(self, value: str) -> str:
+        # Every rule sees the name as it will be stored (NFKC), so compatibility forms such as
+        # full-width letters cannot take a reserved or taken name (SPEC section 8).
+        value = normalise_username(value)
+        if len(value) > MAX_USERNAME_LENGTH:
+            raise serializers.ValidationError(
+                f"Ensure this field has no more than {MAX_USERNAME_LENGTH} characters.", code="max_length"
+            )
+        UnicodeUsernameValidator()(value)
         if self.instance is not None and value == self.instance.username:
             return value
-        lowered = value.lower()
-        if lowered.startswith(IMPORTED_USERNAME_PREFIX):
+        lowered = value.casefold()
+        if lowered.startswith(IMPORTED_USERNAME_PREFIX) or value.lower().startswith(IMPORTED_USERNAME_PREFIX):
             raise serializers.ValidationError(
                 f"Usernames starting with {IMPORTED_USERNAME_PREFIX!r} are reserved for imported accounts. "
                 "Choose another one.",
                 code="reserved",
             )
-        if lowered in RESERVED_USERNAMES:
+        if lowered in RESERVED_USERNAMES or value.lower() in RESERVED_USERNAMES:
             raise serializers.ValidationError("This username is reserved. Choose another one.", code="reserved")
         self._check_free("username", value)
         return value

@@ -14,19 +14,21 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from config.api.throttling import LoginRateThrottle, RegisterRateThrottle
+from config.api.throttling import (
+    AccountRateThrottle,
+    LoginRateThrottle,
+    RefreshRateThrottle,
+    RegisterRateThrottle,
+)
 from config.cache import cache_response, user_tag
-from users.models import User
+from users.models import USERNAME_PATTERN, User, user_named
 from users.serializers import (
     AccountSerializer,
     LogoutSerializer,
     PublicProfileSerializer,
     RegistrationSerializer,
     RotatingTokenRefreshSerializer,
-    users_matching,
 )
-
-USERNAME_PATTERN = r"[\w.@+-]+"
 
 
 @extend_schema_view(
@@ -47,7 +49,7 @@ class UserViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.G
     pagination_class = None  # no list here
 
     def get_object(self) -> User:
-        return get_object_or_404(users_matching("username", self.kwargs["username"]))
+        return get_object_or_404(user_named(self.kwargs["username"]))
 
     def get_serializer_class(self) -> type[BaseSerializer]:
         if self.action == "create":
@@ -62,8 +64,12 @@ class UserViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return [permissions.AllowAny()]
 
     def get_throttles(self) -> list[BaseThrottle]:
-        # Only sign-ups are throttled (SPEC section 8); reading profiles is not.
-        return [RegisterRateThrottle()] if self.action == "create" else []
+        # Sign-ups per client IP, account changes per user (SPEC section 8); reading profiles is not.
+        if self.action == "create":
+            return [RegisterRateThrottle()]
+        if self.action == "me" and self.request.method == "PATCH":
+            return [AccountRateThrottle()]
+        return []
 
     @cache_response(tags=lambda request, kwargs: [user_tag(kwargs["username"])])
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -93,8 +99,18 @@ class UserViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.G
 class LoginView(TokenObtainPairView):
     """Exchange a username and password for an access and a refresh token (throttled per IP)."""
 
-    throttle_classes = [LoginRateThrottle]
     pagination_class = None
+
+    def get_throttles(self) -> list[BaseThrottle]:
+        self.login_throttle = LoginRateThrottle()
+        return [self.login_throttle]
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().post(request, *args, **kwargs)
+        if response.status_code == status.HTTP_200_OK:
+            # Only failed attempts count against the username (from any address).
+            self.login_throttle.refund_username()
+        return response
 
 
 @extend_schema_view(post=extend_schema(summary="Refresh the tokens"))
@@ -102,6 +118,7 @@ class RefreshView(TokenRefreshView):
     """Exchange a refresh token for a new pair; the old refresh token can never be used again."""
 
     serializer_class = RotatingTokenRefreshSerializer
+    throttle_classes = [RefreshRateThrottle]
     pagination_class = None
 
 

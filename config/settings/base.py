@@ -32,7 +32,7 @@ USE_I18N = True
 USE_TZ = True
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.ThrottledAdminConfig",  # django.contrib.admin, its login throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "config",
     "users",
     "movies",
     "ratings",
@@ -55,6 +56,8 @@ MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.middleware.ApiVersionHeadersMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
+    "config.middleware.RejectNulMiddleware",
+    "config.middleware.NoStoreMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -101,6 +104,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # Cache errors are handled where the cache is used (config.cache, config.api.throttling) so that
 # a Redis outage degrades the service instead of failing requests.
 CACHE_TTL = env.int("CACHE_TTL", default=600)
+# Cache generations (config.cache) expire too, so every key the service writes does.
+CACHE_GENERATION_TTL = env.int("CACHE_GENERATION_TTL", default=24 * 60 * 60)
+# The public address of the service (`https://movies.example.com`), for absolute links in
+# responses; without it links are relative. Never taken from the request's Host header.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="").rstrip("/")
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -124,6 +132,14 @@ else:
         }
     }
 
+# --- Proxies ------------------------------------------------------------------------------
+# The request scheme comes from a proxy header only when the deployment says a proxy sets it:
+# SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https". By default X-Forwarded-Proto is
+# ignored, so a client cannot make a plain request look secure (HSTS, https links).
+# Client addresses likewise: REST_FRAMEWORK["NUM_PROXIES"] below.
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if len(_proxy_ssl_header) == 2 else None
+
 # --- Security headers ---------------------------------------------------------------------
 # Everything the service serves comes from itself: the docs' assets are self-hosted
 # (drf-spectacular-sidecar) and their pages carry no inline scripts. Inline styles are allowed
@@ -146,7 +162,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # SPEC section 8's extra rules: not only whitespace, no username or email local part, 10+ for staff.
+    {"NAME": "users.passwords.NotOnlyWhitespaceValidator"},
+    {"NAME": "users.passwords.NoIdentityValidator"},
+    {"NAME": "users.passwords.StaffMinimumLengthValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["users.backends.UsernameAnyCaseBackend"]
 
 # --- Static files (served by the app itself through WhiteNoise) ---------------------------
 STATIC_URL = "static/"
@@ -160,6 +181,8 @@ STORAGES = {
 THROTTLE_LOGIN = env("THROTTLE_LOGIN", default="10/min")
 THROTTLE_REGISTER = env("THROTTLE_REGISTER", default="10/min")
 THROTTLE_WRITES = env("THROTTLE_WRITES", default="120/min")
+THROTTLE_ACCOUNT = env("THROTTLE_ACCOUNT", default="30/hour")
+THROTTLE_REFRESH = env("THROTTLE_REFRESH", default="60/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -180,6 +203,8 @@ REST_FRAMEWORK = {
         "login": THROTTLE_LOGIN,
         "register": THROTTLE_REGISTER,
         "writes": THROTTLE_WRITES,
+        "account": THROTTLE_ACCOUNT,
+        "refresh": THROTTLE_REFRESH,
     },
     # Client IPs come from REMOTE_ADDR unless the deployment says how many proxies to trust;
     # trusting X-Forwarded-For blindly would let anyone dodge the login throttle.

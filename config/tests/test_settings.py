@@ -1,4 +1,5 @@
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,7 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_starts_with_a_secret_key():
-    result = _import_settings("config.settings.production", SECRET_KEY="x" * 60)
+    result = _import_settings("config.settings.production", SECRET_KEY=secrets.token_urlsafe(50))
     assert result.returncode == 0, result.stderr
 
 
@@ -51,15 +52,16 @@ SIGNING_KEY = "from rest_framework_simplejwt.settings import api_settings; print
 
 @pytest.mark.parametrize("module", ["config.settings.local", "config.settings.test", "config.settings.production"])
 def test_jwts_are_signed_with_the_secret_key_of_the_settings_in_use(module):
+    key = secrets.token_urlsafe(50)  # production refuses simple keys (config/settings/keys.py)
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {SIGNING_KEY}"],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": module, "SECRET_KEY": "k" * 60, "JWT_SIGNING_KEY": ""},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": module, "SECRET_KEY": key, "JWT_SIGNING_KEY": ""},
         capture_output=True,
         text=True,
         timeout=60,
     )
-    assert result.stdout.strip() == "k" * 60, result.stderr
+    assert result.stdout.strip() == key, result.stderr
 
 
 def test_jwt_signing_key_overrides_the_secret_key():
@@ -72,3 +74,36 @@ def test_jwt_signing_key_overrides_the_secret_key():
         timeout=60,
     )
     assert result.stdout.strip() == "j" * 60, result.stderr
+
+
+def _production_setting(expression: str, **env: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; print({expression})"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_production_ignores_x_forwarded_proto_unless_configured():
+    assert _production_setting("settings.SECURE_PROXY_SSL_HEADER") == "None"
+    configured = _production_setting(
+        "settings.SECURE_PROXY_SSL_HEADER", SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https"
+    )
+    assert configured == "('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+@pytest.mark.django_db
+def test_a_forged_x_forwarded_proto_gets_no_hsts(client, settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    response = client.get("/health/live", HTTP_X_FORWARDED_PROTO="https")
+    assert "Strict-Transport-Security" not in response

@@ -89,6 +89,10 @@ def test_paths_without_a_missing_resource_document_no_404(schemas):
         assert "404" not in operation(schemas["1"], path, method)["responses"]
 
 
-def test_profiles_and_refreshes_document_no_throttling(schemas):
-    for path, method in [("/api/users/{username}/", "get"), ("/api/auth/token/refresh/", "post")]:
-        assert "429" not in operation(schemas["1"], path, method)["responses"]
+def test_profiles_document_no_throttling(schemas):
+    assert "429" not in operation(schemas["1"], "/api/users/{username}/", "get")["responses"]
+
+
+def test_refreshes_and_account_changes_document_their_throttles(schemas):
+    for path, method in [("/api/auth/token/refresh/", "post"), ("/api/users/me/", "patch")]:
+        assert "429" in operation(schemas["1"], path, method)["responses"]
