@@ -148,6 +148,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Every session and personal token ends when the password changes (users.models.User.save).
+# Password reset links (users.services) are valid this long, and single-use.
+PASSWORD_RESET_HOURS = env.int("PASSWORD_RESET_HOURS", default=2)
+PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_HOURS * 60 * 60
+# Key of the HMAC that stores personal access tokens; SECRET_KEY when empty. Changing it (or
+# SECRET_KEY when this is empty) makes every personal access token invalid.
+PERSONAL_ACCESS_TOKEN_HASH_KEY = env("PERSONAL_ACCESS_TOKEN_HASH_KEY", default="")
+
+# --- Email --------------------------------------------------------------------------------
+# https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
+# `smtp+tls://user:password@host:587` in production, `consolemail://` (the default: printed to
+# stderr) in development, `filemail:///path/to/dir` (one .eml file per message) for harnesses.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# django-environ drops the leading slash of `filemail:///abs/dir`; the path is absolute.
+EMAIL_FILE_PATH = "/" + _email["EMAIL_FILE_PATH"].lstrip("/") if _email["EMAIL_FILE_PATH"] else None
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Movie ratings <noreply@localhost>")
+# An SMTP server that stops answering must not hold a worker thread forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The service's name in the emails it sends, and where its website is: links in emails are
+# built from this, never from a request's Host header.
+SERVICE_NAME = env("SERVICE_NAME", default="Movie ratings")
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://localhost:8000").rstrip("/")
+
 # --- Static files (served by the app itself through WhiteNoise) ---------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -160,10 +190,11 @@ STORAGES = {
 THROTTLE_LOGIN = env("THROTTLE_LOGIN", default="10/min")
 THROTTLE_REGISTER = env("THROTTLE_REGISTER", default="10/min")
 THROTTLE_WRITES = env("THROTTLE_WRITES", default="120/min")
+THROTTLE_ACCOUNT = env("THROTTLE_ACCOUNT", default="30/hour")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "users.authentication.BearerAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -180,6 +211,7 @@ REST_FRAMEWORK = {
         "login": THROTTLE_LOGIN,
         "register": THROTTLE_REGISTER,
         "writes": THROTTLE_WRITES,
+        "account": THROTTLE_ACCOUNT,
     },
     # Client IPs come from REMOTE_ADDR unless the deployment says how many proxies to trust;
     # trusting X-Forwarded-For blindly would let anyone dodge the login throttle.
@@ -196,7 +228,10 @@ SIMPLE_JWT = {
     "UPDATE_LAST_LOGIN": False,
     "SIGNING_KEY": env("JWT_SIGNING_KEY", default="") or SECRET_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    "TOKEN_OBTAIN_SERIALIZER": "users.serializers.LoginSerializer",
 }
+# No session outlives this, however often its refresh token rotates (users.tokens).
+JWT_SESSION_LIFETIME = timedelta(days=env.int("JWT_SESSION_DAYS", default=30))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Movie ratings API",
