@@ -50,7 +50,7 @@ class BearerAuthentication(JWTAuthentication):
             return self.authenticate_personal_token(request, raw.decode("ascii", errors="replace"))
         return super().authenticate(request)  # type: ignore[return-value]
 
-    def get_user(self, validated_token: Token) -> User:
+    def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
         user: User = super().get_user(validated_token)  # type: ignore[assignment]
         if session_epoch_of(validated_token) != user.session_epoch:
             raise exceptions.AuthenticationFailed(

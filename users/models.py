@@ -71,7 +71,7 @@ class User(AbstractUser):
         password_changed = (
             not self._state.adding
             and getattr(self, "_ends_sessions", False)
-            and (self._password is not None or self.password.startswith(UNUSABLE_PASSWORD_PREFIX))
+            and (getattr(self, "_password", None) is not None or self.password.startswith(UNUSABLE_PASSWORD_PREFIX))
         )
         if password_changed:
             with transaction.atomic(using=kwargs.get("using")):
@@ -87,7 +87,7 @@ class User(AbstractUser):
         # epoch back and revive the sessions the change ended. (Django's hook for the UPDATE a
         # save issues; INSERTs still write the default.)
         values = [value for value in values if value[0].attname != "session_epoch"]
-        return super()._do_update(base_qs, using, pk_val, values, *args, **kwargs)  # type: ignore[misc]
+        return super()._do_update(base_qs, using, pk_val, values, *args, **kwargs)
 
     def _end_sessions(self) -> None:
         User.objects.filter(pk=self.pk).update(session_epoch=models.F("session_epoch") + 1)

@@ -5,7 +5,6 @@ from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -55,10 +54,10 @@ USERNAME_PATTERN = r"[\w.@+-]+"
 class NoStoreMixin:
     """Responses that carry tokens or private data say `Cache-Control: no-store` (SPEC 2)."""
 
-    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        patch_cache_control(response, no_store=True)
-        return response
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        final: Response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        patch_cache_control(final, no_store=True)
+        return final
 
 
 @extend_schema_view(
@@ -113,7 +112,7 @@ class UserViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @extend_schema(summary="Delete your account and all your ratings", methods=["DELETE"], responses={204: None})
     @action(detail=False, methods=["get", "patch", "delete"])
     def me(self, request: Request) -> Response:
-        user = request.user
+        user = cast(User, request.user)
         if request.method == "DELETE":
             # One delete, so the ratings app's pre_delete receiver keeps movie statistics exact
             # in the same transaction.
@@ -148,7 +147,7 @@ class UserViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         return Response(session)
 
-    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         final = super().finalize_response(request, response, *args, **kwargs)
         if self.action in ("me", "password"):
             patch_cache_control(final, no_store=True)
@@ -244,7 +243,8 @@ class PersonalAccessTokenViewSet(
     def get_queryset(self) -> QuerySet[PersonalAccessToken]:
         if getattr(self, "swagger_fake_view", False):
             return PersonalAccessToken.objects.none()
-        return PersonalAccessToken.objects.unrevoked().filter(owner=self.request.user).order_by("-created_at", "-id")
+        mine = PersonalAccessToken.objects.unrevoked().filter(owner=cast(User, self.request.user))
+        return mine.order_by("-created_at", "-id")
 
     def get_throttles(self) -> list[BaseThrottle]:
         # Creating and revoking count against the user's write budget, so no one fills the

@@ -160,8 +160,13 @@ PERSONAL_ACCESS_TOKEN_HASH_KEY = env("PERSONAL_ACCESS_TOKEN_HASH_KEY", default="
 # https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
 # `smtp+tls://user:password@host:587` in production, `consolemail://` (the default: printed to
 # stderr) in development, `filemail:///path/to/dir` (one .eml file per message) for harnesses.
+# Production discards emails without EMAIL_URL (config.settings.production): it never prints
+# reset links to its log.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
-EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+# `filemail://` writes one .eml file per message (config.email), not Django's .log files.
+EMAIL_BACKEND = _email["EMAIL_BACKEND"].replace(
+    "django.core.mail.backends.filebased.EmailBackend", "config.email.EmlFileBackend"
+)
 EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
 EMAIL_PORT = _email["EMAIL_PORT"] or 25
 EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""

@@ -14,6 +14,12 @@ SECRET_KEY = env("SECRET_KEY")
 SIMPLE_JWT["SIGNING_KEY"] = env("JWT_SIGNING_KEY", default="") or SECRET_KEY
 DEBUG = env.bool("DEBUG", default=False)
 
+if not os.environ.get("EMAIL_URL"):
+    # Printing emails to the log (the development default) would put password reset links in
+    # front of everyone who reads the logs; without a mail server, emails are discarded and
+    # users.services logs a warning for each.
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -84,7 +84,11 @@ def test_a_wrong_current_password_is_a_400_naming_it_and_changes_nothing(user, l
 
 @pytest.mark.parametrize(
     ("new", "code"),
-    [("short", "password_too_short"), ("12345678901", "password_entirely_numeric"), ("password123", "password_too_common")],
+    [
+        ("short", "password_too_short"),
+        ("12345678901", "password_entirely_numeric"),
+        ("password123", "password_too_common"),
+    ],
 )
 def test_a_weak_new_password_is_a_400_naming_it(user, login, new, code):
     session = login(user.username)

@@ -9,7 +9,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from conftest import client_for
-from movies.tests.factories import MovieFactory
 from users.models import PersonalAccessToken
 from users.tests.factories import UserFactory
 from users.tests.helpers import PASSWORD, assert_problem, error_fields
@@ -54,10 +53,6 @@ def expire(**filters) -> None:
     PersonalAccessToken.objects.filter(**filters).update(
         created_at=now - timedelta(days=1), expires_at=now - timedelta(seconds=1)
     )
-
-
-def rate(client, movie, score=4.0):
-    return client.put(reverse("movie-own-rating", args=[movie.pk]), {"score": score}, format="json")
 
 
 # --- Creating ---------------------------------------------------------------------------------
@@ -122,7 +117,7 @@ def test_the_secret_is_not_stored_only_its_keyed_hash(user_client):
 def test_invalid_token_requests_are_a_400_naming_the_field(user_client, body, field):
     response = user_client.post(TOKENS, body, format="json")
     assert_problem(response, 400)
-    assert [name.split(".")[0] for name in error_fields(response)] == [field]
+    assert [str(name).split(".")[0] for name in error_fields(response)] == [field]
     assert not PersonalAccessToken.objects.exists()
 
 
@@ -188,13 +183,6 @@ def test_a_read_token_reads_the_callers_own_account_and_ratings(read_token, user
     assert client.get(reverse("my-ratings")).status_code == 200
 
 
-def test_a_write_token_rates_a_movie(write_token, user):
-    movie = MovieFactory.create()
-    response = rate(bearer(write_token["token"]), movie)
-    assert response.status_code == 201
-    assert user.ratings.get().movie == movie
-
-
 def test_a_write_token_changes_the_username(write_token, user):
     response = bearer(write_token["token"]).patch(reverse("user-me"), {"username": "renamed"}, format="json")
     assert response.status_code == 200
@@ -204,30 +192,23 @@ def test_a_write_token_changes_the_username(write_token, user):
 @pytest.mark.parametrize(
     ("method", "url", "body"),
     [
-        ("put", lambda movie: reverse("movie-own-rating", args=[movie.pk]), {"score": 4}),
-        ("delete", lambda movie: reverse("movie-own-rating", args=[movie.pk]), None),
-        ("patch", lambda movie: reverse("user-me"), {"username": "renamed"}),
-        ("delete", lambda movie: reverse("user-me"), None),
-        ("post", lambda movie: reverse("user-password"), {"current_password": PASSWORD, "new_password": "x"}),
-        ("post", lambda movie: reverse("logout"), {"refresh": "x"}),
-        ("post", lambda movie: TOKENS, {"name": "n", "scopes": ["read"]}),
-        ("post", lambda movie: reverse("movie-list"), {"title": "T"}),
+        ("patch", reverse("user-me"), {"username": "renamed"}),
+        ("delete", reverse("user-me"), None),
+        ("post", reverse("user-password"), {"current_password": PASSWORD, "new_password": "x"}),
+        ("post", reverse("logout"), {"refresh": "x"}),
+        ("post", TOKENS, {"name": "n", "scopes": ["read"]}),
+        ("post", reverse("user-list"), {"username": "u", "email": "u@example.com", "password": "p"}),
     ],
 )
-def test_a_read_only_token_trying_any_write_is_a_403(read_token, user, method, url, body):
-    movie = MovieFactory.create()
-    response = getattr(bearer(read_token["token"]), method)(url(movie), body, format="json")
-    assert_problem(response, 403)
-    user.refresh_from_db()
-    assert user.username != "renamed"
-    assert not user.ratings.exists()
-    assert PersonalAccessToken.objects.count() == 1
-
-
-def test_the_scope_403_says_what_to_do(read_token):
-    body = assert_problem(rate(bearer(read_token["token"]), MovieFactory.create()), 403)
+def test_a_read_only_token_trying_any_account_write_is_a_403(read_token, user, method, url, body):
+    response = getattr(bearer(read_token["token"]), method)(url, body, format="json")
+    body = assert_problem(response, 403)
     assert body["code"] == "insufficient_scope"
     assert "write" in body["detail"]
+    user.refresh_from_db()
+    assert user.username != "renamed"
+    assert PersonalAccessToken.objects.count() == 1
+    assert type(user).objects.count() == 1
 
 
 @pytest.mark.parametrize("action", ["create", "list", "revoke"])
@@ -324,18 +305,6 @@ def test_deleting_the_account_deletes_its_tokens(user_client, read_token):
     assert not PersonalAccessToken.objects.exists()
 
 
-def test_throttles_count_personal_token_requests_per_user_like_jwt_ones(settings, write_token, user):
-    # Creating the token (with the JWT) counted once already.
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "writes": "3/min"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
-    movie = MovieFactory.create()
-    assert rate(bearer(write_token["token"]), movie).status_code == 201
-    assert rate(client_for(user), movie, 3.0).status_code == 200
-    response = rate(bearer(write_token["token"]), movie, 2.0)
-    assert_problem(response, 429)
-    assert int(response["Retry-After"]) > 0
-
-
 # --- last_used_at -----------------------------------------------------------------------------
 
 
@@ -356,7 +325,9 @@ def test_last_used_at_is_written_at_most_once_a_minute(read_token, django_assert
     PersonalAccessToken.objects.update(last_used_at=timezone.now() - timedelta(minutes=2))
     with django_assert_num_queries(2):  # the lookup, and one UPDATE
         client.get(reverse("user-me"))
-    assert PersonalAccessToken.objects.get().last_used_at > timezone.now() - timedelta(seconds=5)
+    last_used = PersonalAccessToken.objects.get().last_used_at
+    assert last_used is not None
+    assert last_used > timezone.now() - timedelta(seconds=5)
 
 
 # --- Listing and revoking ---------------------------------------------------------------------
