@@ -255,3 +255,11 @@ def test_no_token_of_a_session_expires_after_the_session_does(user, login, setti
     for pair in (first, second):
         assert SessionRefreshToken(pair["refresh"], verify=False)["exp"] <= start + 300
         assert AccessToken(pair["access"])["exp"] <= start + 300
+
+
+def test_login_and_refresh_answers_say_no_store(user, login, api_client):
+    response = api_client.post(
+        reverse("token-obtain"), {"username": user.username, "password": PASSWORD}, format="json"
+    )
+    assert response["Cache-Control"] == "no-store"
+    assert refresh(response.json()["refresh"])["Cache-Control"] == "no-store"
