@@ -22,7 +22,6 @@ from config.api.throttling import (
     AccountRateThrottle,
     LoginRateThrottle,
     RegisterRateThrottle,
-    ResetAccountRateThrottle,
     ResetEmailRateThrottle,
     WriteRateThrottle,
 )
@@ -200,7 +199,9 @@ class PasswordResetConfirmView(NoStoreMixin, APIView):
     """Set a new password with the `uid` and `token` of an emailed reset link."""
 
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [AccountIpRateThrottle, ResetAccountRateThrottle]
+    # Per client IP only: the token (128 bits of HMAC) cannot be guessed, and a per-account
+    # counter would let anyone who knows a victim's id block their genuine link for an hour.
+    throttle_classes = [AccountIpRateThrottle]
 
     @extend_schema(
         summary="Set a new password with a reset link",

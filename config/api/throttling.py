@@ -73,9 +73,9 @@ class AccountIpRateThrottle(ClientIpRateThrottle):
 
 
 class AccountTargetRateThrottle(FailOpenRateThrottle):
-    """Account changes per target named in the body (`THROTTLE_ACCOUNT`): the email a reset is
-    asked for, the account a reset is confirmed for. Counted whether or not such an account
-    exists, so the limit reveals nothing; the value is hashed, so the key stays short."""
+    """Account changes per target named in the body (`THROTTLE_ACCOUNT`), such as the email a
+    reset is asked for. Counted whether or not such an account exists, so the limit reveals
+    nothing; the value is hashed, so the key stays short."""
 
     scope = "account"
     field = ""
@@ -91,7 +91,3 @@ class AccountTargetRateThrottle(FailOpenRateThrottle):
 
 class ResetEmailRateThrottle(AccountTargetRateThrottle):
     field = "email"
-
-
-class ResetAccountRateThrottle(AccountTargetRateThrottle):
-    field = "uid"
