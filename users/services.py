@@ -75,7 +75,7 @@ def password_reset_email_send(*, email: str) -> int:
             "service_name": settings.SERVICE_NAME,
             "username": user.username,
             "link": password_reset_link(user),
-            "hours": settings.PASSWORD_RESET_HOURS,
+            "hours": f"{settings.PASSWORD_RESET_HOURS:g}",
         }
         message = EmailMultiAlternatives(
             subject=render_to_string("users/email/password_reset_subject.txt", context).strip(),

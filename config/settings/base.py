@@ -150,8 +150,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Every session and personal token ends when the password changes (users.models.User.save).
 # Password reset links (users.services) are valid this long, and single-use.
-PASSWORD_RESET_HOURS = env.int("PASSWORD_RESET_HOURS", default=2)
-PASSWORD_RESET_TIMEOUT = PASSWORD_RESET_HOURS * 60 * 60
+# Fractions are accepted (`0.01` is 36 seconds), so harnesses can watch a link expire.
+PASSWORD_RESET_HOURS = env.float("PASSWORD_RESET_HOURS", default=2)
+PASSWORD_RESET_TIMEOUT = max(1, round(PASSWORD_RESET_HOURS * 60 * 60))
 # Key of the HMAC that stores personal access tokens; SECRET_KEY when empty. Changing it (or
 # SECRET_KEY when this is empty) makes every personal access token invalid.
 PERSONAL_ACCESS_TOKEN_HASH_KEY = env("PERSONAL_ACCESS_TOKEN_HASH_KEY", default="")
@@ -236,7 +237,8 @@ SIMPLE_JWT = {
     "TOKEN_OBTAIN_SERIALIZER": "users.serializers.LoginSerializer",
 }
 # No session outlives this, however often its refresh token rotates (users.tokens).
-JWT_SESSION_LIFETIME = timedelta(days=env.int("JWT_SESSION_DAYS", default=30))
+# Fractions are accepted, so harnesses can watch a session end.
+JWT_SESSION_LIFETIME = timedelta(days=env.float("JWT_SESSION_DAYS", default=30))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Movie ratings API",

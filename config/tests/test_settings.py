@@ -52,7 +52,7 @@ def _email_settings(module: str, **env: str) -> list[str]:
     script = (
         "from django.conf import settings as s; "
         "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, "
-        "s.EMAIL_USE_TLS, s.EMAIL_FILE_PATH, s.JWT_SESSION_LIFETIME.days, s.PASSWORD_RESET_TIMEOUT, sep='|')"
+        "s.EMAIL_USE_TLS, s.EMAIL_FILE_PATH, s.JWT_SESSION_LIFETIME.total_seconds(), s.PASSWORD_RESET_TIMEOUT, sep='|')"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
@@ -86,5 +86,10 @@ def test_email_is_printed_in_development_and_discarded_in_production_without_ema
 
 def test_session_days_and_reset_hours_come_from_the_environment():
     values = _email_settings("config.settings.local", JWT_SESSION_DAYS="3", PASSWORD_RESET_HOURS="5")
-    assert values[7:] == ["3", str(5 * 3600)]
-    assert _email_settings("config.settings.local")[7:] == ["30", str(2 * 3600)]
+    assert values[7:] == [str(3 * 86400.0), str(5 * 3600)]
+    assert _email_settings("config.settings.local")[7:] == [str(30 * 86400.0), str(2 * 3600)]
+
+
+def test_fractional_durations_are_accepted_for_harnesses():
+    values = _email_settings("config.settings.local", JWT_SESSION_DAYS="0.0001", PASSWORD_RESET_HOURS="0.01")
+    assert values[7:] == ["8.64", "36"]

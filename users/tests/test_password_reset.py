@@ -177,11 +177,12 @@ def test_the_link_never_comes_from_the_requests_host(ask, background, alice, set
     assert link_in(mail.outbox[0]).startswith("https://movies.example.org/")
 
 
-def test_the_expiry_in_the_email_follows_the_setting(ask, background, alice, settings):
-    settings.PASSWORD_RESET_HOURS = 1
+@pytest.mark.parametrize(("hours", "text"), [(1, "1 hour "), (2.0, "2 hours"), (0.5, "0.5 hours")])
+def test_the_expiry_in_the_email_follows_the_setting(ask, background, alice, settings, hours, text):
+    settings.PASSWORD_RESET_HOURS = hours
     ask("alice@example.com")
     background.run()
-    assert "1 hour " in mail.outbox[0].body
+    assert text in mail.outbox[0].body
 
 
 def test_reset_requests_are_throttled_per_client_ip(ask, settings):
