@@ -1,4 +1,4 @@
-"""Accounts, public profiles and the JWT endpoints' serializers."""
+"""Accounts, public profiles, passwords, personal access tokens and the JWT endpoints' serializers."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from rest_framework import exceptions, serializers
 from rest_framework.fields import get_error_detail
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -20,7 +20,16 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from config.api.fields import StrictCharField, StrictEmailField, TokenField
 from config.domain import SCORE_MAX, SCORE_MIN
-from users.models import IMPORTED_USERNAME_PREFIX, RESERVED_USERNAMES, User, normalise_username, users_matching
+from users.models import (
+    IMPORTED_USERNAME_PREFIX,
+    RESERVED_USERNAMES,
+    PersonalAccessToken,
+    User,
+    normalise_username,
+    users_matching,
+)
+from users.services import password_reset_user
+from users.tokens import SessionRefreshToken, cap_to_session, session_end, session_epoch_of
 
 MAX_USERNAME_LENGTH = 150
 
@@ -154,12 +163,23 @@ class PublicProfileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class LoginSerializer(TokenObtainPairSerializer):
+    """A username and password, for a new session (`{access, refresh}`, see `users.tokens`)."""
+
+    token_class = SessionRefreshToken
+
+    class Meta:
+        ref_name = "TokenObtainPair"
+
+
 class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
     """A refresh token to exchange for a new access and refresh pair."""
 
     default_error_messages = {
         "no_active_account": "This account no longer exists or is deactivated. Log in again.",
         "reused": "This refresh token was already used. Log in again.",
+        "session_ended": "This session ended when the account's password changed. Log in again.",
+        "session_expired": "This session is older than the longest a session may last. Log in again.",
     }
 
     refresh = TokenField(help_text="The refresh token from the last login or refresh.")
@@ -174,11 +194,15 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
         (an uncaught DoesNotExist); and of two concurrent refreshes with one token only the
         one that creates the blacklist row succeeds, so a refresh token is strictly single-use.
         """
-        refresh = RefreshToken(attrs["refresh"])
+        refresh = SessionRefreshToken(attrs["refresh"])
         user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
         user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise exceptions.AuthenticationFailed(str(self.error_messages["no_active_account"]), "no_active_account")
+        if session_epoch_of(refresh) != user.session_epoch:
+            raise exceptions.AuthenticationFailed(str(self.error_messages["session_ended"]), "session_ended")
+        if session_end(refresh) <= refresh.current_time:
+            raise exceptions.AuthenticationFailed(str(self.error_messages["session_expired"]), "session_expired")
 
         with transaction.atomic():
             outstanding, _ = OutstandingToken.objects.get_or_create(
@@ -194,9 +218,11 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
             if not first_use:
                 raise exceptions.AuthenticationFailed(str(self.error_messages["reused"]), "token_not_valid")
 
+            # The new token keeps the session's claims (epoch, start) and never outlives it.
             refresh.set_jti()
             refresh.set_exp()
             refresh.set_iat()
+            cap_to_session(refresh)
             refresh.outstand()
         return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
@@ -222,3 +248,122 @@ class LogoutSerializer(serializers.Serializer):
 
     def save(self, **kwargs: Any) -> None:
         self.validated_data["refresh"].blacklist()
+
+
+def validated_new_password(password: str, user: User, field: str = "new_password") -> str:
+    """Run the password validators against `user`; a refusal is a 400 naming `field`."""
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({field: get_error_detail(exc)}) from exc
+    return password
+
+
+def password_field(help_text: str) -> StrictCharField:
+    return StrictCharField(
+        write_only=True, style={"input_type": "password"}, trim_whitespace=False, max_length=128, help_text=help_text
+    )
+
+
+class SessionSerializer(serializers.Serializer):
+    """A fresh session: an access and a refresh token."""
+
+    access = serializers.CharField(read_only=True, help_text="Access token, for `Authorization: Bearer`.")
+    refresh = serializers.CharField(read_only=True, help_text="Refresh token, for /api/auth/token/refresh/.")
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    """The current password and the new one."""
+
+    current_password = password_field("Your password now.")
+    new_password = password_field("The new password; Django's validators must accept it.")
+
+    def validate_current_password(self, value: str) -> str:
+        if not self.context["request"].user.check_password(value):
+            raise serializers.ValidationError("This is not your current password.", code="wrong_password")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        validated_new_password(attrs["new_password"], self.context["request"].user)
+        return attrs
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    """The email address of the account to reset."""
+
+    email = StrictEmailField(max_length=254, help_text="The account's email address (letter case does not matter).")
+
+
+class PasswordResetAcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    """The `uid` and `token` of an emailed reset link, and the new password."""
+
+    uid = StrictCharField(max_length=64, help_text="The `uid` parameter of the emailed link.")
+    token = StrictCharField(max_length=128, help_text="The `token` parameter of the emailed link.")
+    new_password = password_field("The new password; Django's validators must accept it.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The link is checked first: the validators compare the password with the account's
+        # username and email, which a forged link must not get to probe.
+        user = password_reset_user(uid=attrs["uid"], token=attrs["token"])
+        if user is None:
+            raise serializers.ValidationError(
+                {"token": ["This reset link is invalid, expired or already used. Ask for a new one."]},
+                code="invalid_token",
+            )
+        validated_new_password(attrs["new_password"], user)
+        return {**attrs, "user": user}
+
+
+class PersonalAccessTokenSerializer(serializers.ModelSerializer):
+    """A personal access token as its owner sees it: never its secret."""
+
+    scopes = serializers.ListField(
+        source="scope_list",
+        child=serializers.ChoiceField(choices=PersonalAccessToken.Scope.choices),
+        read_only=True,
+        help_text="`read`, or `read` and `write` (`write` includes `read`).",
+    )
+    prefix = serializers.CharField(read_only=True, help_text="`mr_pat_` and the first 8 characters of the secret.")
+
+    class Meta:
+        model = PersonalAccessToken
+        fields = ["id", "name", "scopes", "prefix", "created_at", "expires_at", "last_used_at"]
+        read_only_fields = fields
+
+
+class PersonalAccessTokenCreateSerializer(serializers.Serializer):
+    """What a new token may do, what it is called and how long it lives."""
+
+    name = StrictCharField(
+        min_length=1, max_length=100, help_text="1 to 100 characters, unique (ignoring case) among your live tokens."
+    )
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=PersonalAccessToken.Scope.choices),
+        allow_empty=False,
+        min_length=1,
+        max_length=2,
+        help_text="`read` (everything you may read), `write` (rating writes, rating imports, username "
+        "changes; includes `read`).",
+    )
+    expires_in_days = serializers.IntegerField(
+        min_value=1, max_value=365, default=90, help_text="Days until the token expires: 1 to 365, default 90."
+    )
+
+
+class PersonalAccessTokenCreatedSerializer(PersonalAccessTokenSerializer):
+    """A token just created: the only response that ever contains its secret."""
+
+    token = serializers.SerializerMethodField(
+        help_text="The token to send as `Authorization: Bearer <token>`. Shown once."
+    )
+
+    class Meta(PersonalAccessTokenSerializer.Meta):
+        fields = ["id", "name", "scopes", "token", "prefix", "created_at", "expires_at", "last_used_at"]
+        read_only_fields = fields
+
+    def get_token(self, obj: PersonalAccessToken) -> str:
+        return str(self.context["secret"])

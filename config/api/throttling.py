@@ -196,4 +196,33 @@ class WriteRateThrottle(UserRateThrottle):
 
 
 class AccountRateThrottle(UserRateThrottle):
+    """Account changes per authenticated user (`THROTTLE_ACCOUNT`): profile edits, password changes."""
+
     scope = "account"
+
+
+class AccountIpRateThrottle(ClientIpRateThrottle):
+    """Account changes per client IP (`THROTTLE_ACCOUNT`), signed in or not: password changes,
+    reset requests and reset confirmations."""
+
+    scope = "account"
+
+
+class AccountTargetRateThrottle(DatabaseRateThrottle):
+    """Account changes per target named in the body (`THROTTLE_ACCOUNT`), such as the email a
+    reset is asked for. Counted whether or not such an account exists, so the limit reveals
+    nothing; the value is hashed (as every identity here), so the key stays short."""
+
+    scope = "account"
+    field = ""
+
+    def idents(self, request: Request, view: Any) -> Iterable[str]:
+        data = request.data
+        value = data.get(self.field) if isinstance(data, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            return []  # the body is invalid and gets its 400; nothing to count against
+        return [f"{self.field}:{value.strip().lower()}"]
+
+
+class ResetEmailRateThrottle(AccountTargetRateThrottle):
+    field = "email"

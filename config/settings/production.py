@@ -4,7 +4,7 @@ import os
 import sys
 
 from .base import *  # noqa: F403
-from .base import SIMPLE_JWT, env
+from .base import PUBLIC_BASE_URL, SIMPLE_JWT, env
 from .keys import key_problem
 
 if not os.environ.get("SECRET_KEY"):
@@ -21,6 +21,17 @@ for _name, _key in (("SECRET_KEY", SECRET_KEY), ("JWT_SIGNING_KEY", str(SIMPLE_J
             "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
         )
 DEBUG = env.bool("DEBUG", default=False)
+
+if not os.environ.get("EMAIL_URL"):
+    # Printing emails to the log (the development default) would put password reset links in
+    # front of everyone who reads the logs; without a mail server, emails are discarded and
+    # users.services logs a warning for each.
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+elif not PUBLIC_BASE_URL:
+    # A reset link must be absolute, and is never built from a request's Host header.
+    sys.exit(
+        "ImproperlyConfigured: EMAIL_URL is set, so set PUBLIC_BASE_URL too (https://your.host): emails link to it."
+    )
 
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

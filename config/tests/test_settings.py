@@ -107,3 +107,69 @@ def test_a_forged_x_forwarded_proto_gets_no_hsts(client, settings):
     settings.SECURE_HSTS_SECONDS = 3600
     response = client.get("/health/live", HTTP_X_FORWARDED_PROTO="https")
     assert "Strict-Transport-Security" not in response
+
+
+def _email_settings(module: str, **env: str) -> list[str]:
+    environment = {k: v for k, v in os.environ.items() if k not in ("EMAIL_URL", "DJANGO_SETTINGS_MODULE")}
+    environment.update(env, DJANGO_SETTINGS_MODULE=module, SECRET_KEY=secrets.token_urlsafe(50))
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, "
+        "s.EMAIL_USE_TLS, s.EMAIL_FILE_PATH, s.JWT_SESSION_LIFETIME.total_seconds(), s.PASSWORD_RESET_TIMEOUT, sep='|')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().split("|")
+
+
+def test_email_url_configures_smtp_with_tls():
+    values = _email_settings("config.settings.local", EMAIL_URL="smtp+tls://mailer:s3cr%40t@mail.example.com:587")
+    assert values[:6] == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "mail.example.com",
+        "587",
+        "mailer",
+        "s3cr@t",
+        "True",
+    ]
+
+
+def test_filemail_writes_eml_files_into_the_absolute_folder_named():
+    values = _email_settings("config.settings.local", EMAIL_URL="filemail:///tmp/outbox")
+    assert values[0] == "config.email.EmlFileBackend"
+    assert values[6] == "/tmp/outbox"
+
+
+def test_email_is_printed_in_development_and_discarded_in_production_without_email_url():
+    assert _email_settings("config.settings.local")[0] == "django.core.mail.backends.console.EmailBackend"
+    assert _email_settings("config.settings.production")[0] == "django.core.mail.backends.dummy.EmailBackend"
+
+
+def test_session_days_and_reset_hours_come_from_the_environment():
+    values = _email_settings("config.settings.local", JWT_SESSION_DAYS="3", PASSWORD_RESET_HOURS="5")
+    assert values[7:] == [str(3 * 86400.0), str(5 * 3600)]
+    assert _email_settings("config.settings.local")[7:] == [str(30 * 86400.0), str(2 * 3600)]
+
+
+def test_fractional_durations_are_accepted_for_harnesses():
+    values = _email_settings("config.settings.local", JWT_SESSION_DAYS="0.0001", PASSWORD_RESET_HOURS="0.01")
+    assert values[7:] == ["8.64", "36"]
+
+
+def test_production_refuses_an_email_url_without_public_base_url():
+    result = _import_settings(
+        "config.settings.production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        EMAIL_URL="smtp+tls://mail.example.com:587",
+        PUBLIC_BASE_URL="",
+    )
+    assert result.returncode != 0
+    assert "set PUBLIC_BASE_URL" in result.stderr
+    configured = _email_settings(
+        "config.settings.production",
+        EMAIL_URL="smtp+tls://mail.example.com:587",
+        PUBLIC_BASE_URL="https://movies.example.com",
+    )
+    assert configured[0] == "django.core.mail.backends.smtp.EmailBackend"

@@ -1,17 +1,16 @@
 """Throttle counters live in the database: atomic under real concurrency, deaf to Redis' state."""
 
 import functools
-import threading
-from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from config.api import throttling
 from config.models import ThrottleCounter
 from config.tests.test_cache import throwaway_redis  # noqa: F401 (a fixture)
+from conftest import run_in_threads
 from users.tests.factories import UserFactory
 
 
@@ -29,27 +28,6 @@ def login_rate(settings):
         settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
 
     return set_rate
-
-
-def run_in_threads(work: list[Callable[[], object]]) -> list[object]:
-    results: list[object] = [None] * len(work)
-    barrier = threading.Barrier(len(work))
-
-    def runner(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work[index]()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(len(work))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
