@@ -1,16 +1,11 @@
 """Accounts, public profiles, passwords, personal access tokens and the JWT endpoints' serializers."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.contrib.auth import password_validation
-from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from rest_framework import exceptions, serializers
-from rest_framework.fields import get_error_detail
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
@@ -20,48 +15,17 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from config.api.fields import StrictCharField, StrictEmailField, TokenField
 from config.domain import SCORE_MAX, SCORE_MIN
-from users.models import (
-    IMPORTED_USERNAME_PREFIX,
-    RESERVED_USERNAMES,
-    PersonalAccessToken,
-    User,
-    normalise_username,
-    users_matching,
-)
-from users.services import password_reset_user
+from users import services
+from users.models import PersonalAccessToken, User
+from users.selectors import password_reset_user
 from users.tokens import SessionRefreshToken, cap_to_session, session_end, session_epoch_of
-
-MAX_USERNAME_LENGTH = 150
-
-TAKEN_MESSAGES = {
-    "username": "This username is taken (letter case does not matter). Choose another one.",
-    "email": "An account with this email address exists (letter case does not matter). Log in or use another one.",
-}
-
-
-@contextmanager
-def duplicates_as_validation_errors() -> Iterator[None]:
-    """Turn a unique-constraint violation on username or email into a 400 naming the field.
-
-    The serializer checks uniqueness first; this catches the sign-up or rename that a
-    concurrent request committed in between, which the Lower() constraints reject.
-    """
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as exc:
-        message = str(exc)
-        for field in ("username", "email"):
-            if f"users_user_{field}" in message or f"users_user.{field}" in message:
-                raise serializers.ValidationError({field: [TAKEN_MESSAGES[field]]}, code="unique") from exc
-        raise
 
 
 class AccountSerializer(serializers.ModelSerializer):
     """The caller's own account; PATCH may change the username and the email."""
 
     username = StrictCharField(
-        max_length=MAX_USERNAME_LENGTH,
+        max_length=services.MAX_USERNAME_LENGTH,
         validators=[UnicodeUsernameValidator()],
         help_text="150 characters or fewer: letters, digits and @ . + - _ only.",
     )
@@ -80,44 +44,13 @@ class AccountSerializer(serializers.ModelSerializer):
         return attrs
 
     def validate_username(self, value: str) -> str:
-        # Every rule sees the name as it will be stored (NFKC), so compatibility forms such as
-        # full-width letters cannot take a reserved or taken name (SPEC section 8).
-        value = normalise_username(value)
-        if len(value) > MAX_USERNAME_LENGTH:
-            raise serializers.ValidationError(
-                f"Ensure this field has no more than {MAX_USERNAME_LENGTH} characters.", code="max_length"
-            )
-        UnicodeUsernameValidator()(value)
-        if self.instance is not None and value == self.instance.username:
-            return value
-        lowered = value.casefold()
-        if lowered.startswith(IMPORTED_USERNAME_PREFIX) or value.lower().startswith(IMPORTED_USERNAME_PREFIX):
-            raise serializers.ValidationError(
-                f"Usernames starting with {IMPORTED_USERNAME_PREFIX!r} are reserved for imported accounts. "
-                "Choose another one.",
-                code="reserved",
-            )
-        if lowered in RESERVED_USERNAMES or value.lower() in RESERVED_USERNAMES:
-            raise serializers.ValidationError("This username is reserved. Choose another one.", code="reserved")
-        self._check_free("username", value)
-        return value
+        return services.username_clean(value, user=self.instance)
 
     def validate_email(self, value: str) -> str:
-        value = BaseUserManager.normalize_email(value)
-        if self.instance is None or value.lower() != self.instance.email.lower():
-            self._check_free("email", value)
-        return value
-
-    def _check_free(self, field: str, value: str) -> None:
-        others = users_matching(field, value)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError(TAKEN_MESSAGES[field], code="unique")
+        return services.email_clean(value, user=self.instance)
 
     def update(self, instance: User, validated_data: dict[str, Any]) -> User:
-        with duplicates_as_validation_errors():
-            return super().update(instance, validated_data)
+        return services.user_update(user=instance, **validated_data)
 
 
 class RegistrationSerializer(AccountSerializer):
@@ -131,16 +64,13 @@ class RegistrationSerializer(AccountSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # The would-be user lets UserAttributeSimilarityValidator compare the password with
         # the username and email.
-        candidate = User(username=attrs["username"], email=attrs["email"])
-        try:
-            password_validation.validate_password(attrs["password"], candidate)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": get_error_detail(exc)}) from exc
+        services.password_validate(
+            attrs["password"], User(username=attrs["username"], email=attrs["email"]), "password"
+        )
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> User:
-        with duplicates_as_validation_errors():
-            return User.objects.create_user(**validated_data)
+        return services.user_register(**validated_data)
 
 
 class PublicProfileSerializer(serializers.ModelSerializer):
@@ -250,15 +180,6 @@ class LogoutSerializer(serializers.Serializer):
         self.validated_data["refresh"].blacklist()
 
 
-def validated_new_password(password: str, user: User, field: str = "new_password") -> str:
-    """Run the password validators against `user`; a refusal is a 400 naming `field`."""
-    try:
-        password_validation.validate_password(password, user)
-    except DjangoValidationError as exc:
-        raise serializers.ValidationError({field: get_error_detail(exc)}) from exc
-    return password
-
-
 def password_field(help_text: str) -> StrictCharField:
     return StrictCharField(
         write_only=True, style={"input_type": "password"}, trim_whitespace=False, max_length=128, help_text=help_text
@@ -279,12 +200,10 @@ class PasswordChangeSerializer(serializers.Serializer):
     new_password = password_field("The new password; Django's validators must accept it.")
 
     def validate_current_password(self, value: str) -> str:
-        if not self.context["request"].user.check_password(value):
-            raise serializers.ValidationError("This is not your current password.", code="wrong_password")
-        return value
+        return services.password_check_current(self.context["request"].user, value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        validated_new_password(attrs["new_password"], self.context["request"].user)
+        services.password_validate(attrs["new_password"], self.context["request"].user)
         return attrs
 
 
@@ -310,11 +229,14 @@ class PasswordResetConfirmSerializer(serializers.Serializer):
         # username and email, which a forged link must not get to probe.
         user = password_reset_user(uid=attrs["uid"], token=attrs["token"])
         if user is None:
-            raise serializers.ValidationError(
-                {"token": ["This reset link is invalid, expired or already used. Ask for a new one."]},
-                code="invalid_token",
+            raise DjangoValidationError(
+                {
+                    "token": DjangoValidationError(
+                        "This reset link is invalid, expired or already used. Ask for a new one.", code="invalid_token"
+                    )
+                }
             )
-        validated_new_password(attrs["new_password"], user)
+        services.password_validate(attrs["new_password"], user)
         return {**attrs, "user": user}
 
 

@@ -1,4 +1,6 @@
-"""Account writes with rules beyond CRUD: passwords, their reset by email, personal access tokens.
+"""Account writes and their rules: sign-up and account changes (username and email rules),
+passwords, their reset by email, personal access tokens. Rule violations raise Django's
+ValidationError naming the field (config.api.errors makes it a 400).
 
 Used by the API and meant for the website's pages too. Each is one transaction. Ending sessions
 on a password change is not done here but in `User.save` (every path that sets a password
@@ -6,20 +8,26 @@ reaches it: these services, the admin, `changepassword`).
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
-from rest_framework import serializers
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from users.models import PersonalAccessToken, User
+from users.models import IMPORTED_USERNAME_PREFIX, RESERVED_USERNAMES, PersonalAccessToken, User, normalise_username
+from users.selectors import user_holding
 from users.tokens import (
     new_personal_access_token,
     personal_access_token_hash,
@@ -34,6 +42,101 @@ logger = logging.getLogger(__name__)
 PASSWORD_RESET_PAGE = "/account/reset/"
 # A user holds at most this many live (unrevoked, unexpired) personal access tokens.
 MAX_LIVE_TOKENS = 20
+
+
+# --- Accounts ---------------------------------------------------------------------------------
+
+MAX_USERNAME_LENGTH = 150
+
+TAKEN_MESSAGES = {
+    "username": "This username is taken (letter case does not matter). Choose another one.",
+    "email": "An account with this email address exists (letter case does not matter). Log in or use another one.",
+}
+
+
+@contextmanager
+def duplicates_as_validation_errors() -> Iterator[None]:
+    """Turn a unique-constraint violation on username or email into a 400 naming the field.
+
+    The rules below check uniqueness first; this catches the sign-up or rename that a
+    concurrent request committed in between, which the Lower() constraints reject.
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        message = str(exc)
+        for field in ("username", "email"):
+            if f"users_user_{field}" in message or f"users_user.{field}" in message:
+                raise ValidationError({field: ValidationError(TAKEN_MESSAGES[field], code="unique")}) from exc
+        raise
+
+
+def username_clean(value: str, *, user: User | None = None) -> str:
+    """The username as it will be stored, for a sign-up (`user` None) or a rename of `user`.
+
+    Every rule sees the name as it will be stored (NFKC), so compatibility forms such as
+    full-width letters cannot take a reserved or taken name (SPEC section 8).
+    """
+    value = normalise_username(value)
+    if len(value) > MAX_USERNAME_LENGTH:
+        raise ValidationError(
+            f"Ensure this field has no more than {MAX_USERNAME_LENGTH} characters.", code="max_length"
+        )
+    UnicodeUsernameValidator()(value)
+    if user is not None and value == user.username:
+        return value
+    lowered = value.casefold()
+    if lowered.startswith(IMPORTED_USERNAME_PREFIX) or value.lower().startswith(IMPORTED_USERNAME_PREFIX):
+        raise ValidationError(
+            f"Usernames starting with {IMPORTED_USERNAME_PREFIX!r} are reserved for imported accounts. "
+            "Choose another one.",
+            code="reserved",
+        )
+    if lowered in RESERVED_USERNAMES or value.lower() in RESERVED_USERNAMES:
+        raise ValidationError("This username is reserved. Choose another one.", code="reserved")
+    if user_holding("username", value, excluding=user):
+        raise ValidationError(TAKEN_MESSAGES["username"], code="unique")
+    return value
+
+
+def email_clean(value: str, *, user: User | None = None) -> str:
+    """The email as it will be stored (domain lower-cased), free for a sign-up or for `user`."""
+    value = BaseUserManager.normalize_email(value)
+    if (user is None or value.lower() != user.email.lower()) and user_holding("email", value, excluding=user):
+        raise ValidationError(TAKEN_MESSAGES["email"], code="unique")
+    return value
+
+
+def password_validate(password: str, user: User, field: str = "new_password") -> str:
+    """Run the password validators against `user` (a would-be user for a sign-up); a refusal
+    names `field`."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.error_list}) from exc
+    return password
+
+
+def password_check_current(user: User, password: str) -> str:
+    if not user.check_password(password):
+        raise ValidationError("This is not your current password.", code="wrong_password")
+    return password
+
+
+def user_register(*, username: str, email: str, password: str) -> User:
+    """A new account (fields already cleaned and the password validated)."""
+    with duplicates_as_validation_errors():
+        return User.objects.create_user(username=username, email=email, password=password)
+
+
+def user_update(*, user: User, **fields: Any) -> User:
+    """Change the caller's own username and/or email (already cleaned)."""
+    for name, value in fields.items():
+        setattr(user, name, value)
+    with duplicates_as_validation_errors():
+        user.save()
+    return user
 
 
 def user_password_change(*, user: User, new_password: str) -> dict[str, str]:
@@ -89,18 +192,6 @@ def password_reset_email_send(*, email: str) -> int:
     return sent
 
 
-def password_reset_user(*, uid: str, token: str) -> User | None:
-    """The active account a reset link was made for, or None for a used, expired or forged one."""
-    try:
-        pk = int(force_str(urlsafe_base64_decode(uid)))
-    except (ValueError, TypeError, OverflowError):
-        return None
-    user = User.objects.filter(pk=pk, is_active=True).first()
-    if user is None or not default_token_generator.check_token(user, token):
-        return None
-    return user
-
-
 def password_reset_confirm(*, user: User, new_password: str) -> None:
     """Set the new password (already validated) of the account a valid link named.
 
@@ -122,8 +213,8 @@ def token_create(*, owner: User, name: str, scopes: list[str], expires_in_days: 
     An expired, unrevoked token of the same name is revoked first: it is dead already, and
     the name is the user's to reuse.
     """
-    name_taken = serializers.ValidationError(
-        {"name": ["You already have a token with this name. Choose another one."]}, code="unique"
+    name_taken = ValidationError(
+        {"name": ValidationError("You already have a token with this name. Choose another one.", code="unique")}
     )
     secret = new_personal_access_token()
     now = timezone.now()
@@ -134,7 +225,7 @@ def token_create(*, owner: User, name: str, scopes: list[str], expires_in_days: 
         if mine.unrevoked().filter(name__iexact=name).exists():
             raise name_taken
         if mine.live().count() >= MAX_LIVE_TOKENS:
-            raise serializers.ValidationError(
+            raise ValidationError(
                 f"You have {MAX_LIVE_TOKENS} live tokens, the most allowed. Revoke one you no longer use first.",
                 code="too_many_tokens",
             )
