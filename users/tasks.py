@@ -1,14 +1,15 @@
 """Background work of the users app: sending password reset emails off the request path.
 
-Until the project has its Celery app, a task runs on one worker thread of the web process, after
-the request's transaction commits: the response does not wait for the lookup or the email, so a
-known and an unknown address are answered alike and in the same time. A task calls a service and
-holds no rules of its own; to move it to Celery, decorate `password_reset_email` with
-`@shared_task` and make `password_reset_email_later` call `password_reset_email.delay(email=...)`.
+The response never waits for the account lookup or the email, so a known and an unknown address
+are answered alike and in the same time. With a broker (`REDIS_URL`/`CELERY_BROKER_URL`) the task
+goes to the Celery worker once the request's transaction commits, retried with backoff when SMTP
+or the database fails. Without one (the bare-machine default, where Celery runs tasks eagerly,
+inside the request) it runs on one background thread of the web process instead, because an eager
+task would make the request for a known address slower than for an unknown one.
 
-What a thread cannot promise: a task still queued when the process stops is lost (the user asks
+What the thread cannot promise: a task still queued when the process stops is lost (the user asks
 for another email). The queue is bounded by the reset throttles (`THROTTLE_ACCOUNT` per IP and
-per address).
+per address). A task calls a service and holds no rules of its own.
 """
 
 import logging
@@ -16,7 +17,9 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
-from django.db import close_old_connections, connections, transaction
+from celery import shared_task
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connections, transaction
 
 from users import services
 
@@ -46,6 +49,7 @@ def wait_for_tasks(timeout: float = 10) -> None:
     marker.result(timeout=timeout)
 
 
+@shared_task(autoretry_for=(DatabaseError, OSError), retry_backoff=10, retry_backoff_max=300, max_retries=5)
 def password_reset_email(*, email: str) -> None:
     """Task: email a reset link to the active account with this address, if there is one."""
     services.password_reset_email_send(email=email)
@@ -53,4 +57,7 @@ def password_reset_email(*, email: str) -> None:
 
 def password_reset_email_later(*, email: str) -> None:
     """Queue `password_reset_email`; returns at once, whether or not the address is known."""
-    run_after_commit(password_reset_email, email=email)
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        run_after_commit(password_reset_email, email=email)
+    else:
+        transaction.on_commit(lambda: password_reset_email.delay(email=email))

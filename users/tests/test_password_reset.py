@@ -366,3 +366,19 @@ def test_a_failing_send_is_logged_and_does_not_stop_later_tasks(settings, caplog
     tasks.wait_for_tasks()
     assert calls == ["dave@example.com", "dave@example.com"]
     assert "background task password_reset_email failed" in caplog.text
+
+
+def test_with_a_broker_the_email_is_queued_for_the_worker_after_commit(
+    api_client, alice, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    queued: list[dict] = []
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    monkeypatch.setattr(tasks.password_reset_email, "delay", lambda **kwargs: queued.append(kwargs))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = api_client.post(RESET, {"email": "alice@example.com"}, format="json")
+        assert queued == []  # nothing leaves before the transaction commits
+    assert response.status_code == 202
+    for callback in callbacks:
+        callback()
+    assert queued == [{"email": "alice@example.com"}]
+    assert mail.outbox == []  # the worker sends it, not the web process
