@@ -16,6 +16,7 @@ from enum import StrEnum
 from django.utils.text import slugify
 
 from config.domain import INT32_MAX, SCORE_TEXTS
+from movies.titles import move_article
 
 MOVIES_CSV = "movies.csv"
 LINKS_CSV = "links.csv"
@@ -29,11 +30,6 @@ GENRE_MAX_LENGTH = 64
 IMDB_MAX_DIGITS = 14  # "tt" + 14 digits fills the 16 characters of Movie.imdb_id
 NO_GENRES = "(no genres listed)"
 
-# Articles MovieLens moves behind the main title ("Usual Suspects, The").
-ARTICLES = (
-    "The", "A", "An", "Les", "La", "Le", "L'", "Il", "El", "Los", "Las",
-    "Das", "Der", "Die", "Den", "Det", "De", "O", "Un", "Une",
-)  # fmt: skip
 TRAILING_YEAR = re.compile(r"\((\d{4})(?:-(?:\d{4})?)?\)$")
 
 
@@ -97,22 +93,6 @@ class LinkRow:
 
 # (line, MovieLens userId, MovieLens movieId, score in half stars 1..10, Unix timestamp)
 RatingRow = tuple[int, int, int, int, int]
-
-
-def move_article(title: str) -> str:
-    """Put a trailing article of the main title back in front: `Usual Suspects, The` -> `The Usual Suspects`.
-
-    The main title ends where a parenthesised alternate title starts; alternate titles keep
-    their own trailing articles. A moved `L'` joins the next word with no space.
-    """
-    cut = title.find(" (")
-    main, alternate = (title, "") if cut < 0 else (title[:cut], title[cut:])
-    for article in ARTICLES:
-        if main.endswith(", " + article):
-            rest = main[: -len(article) - 2]
-            main = article + rest if article.endswith("'") else f"{article} {rest}"
-            break
-    return main + alternate
 
 
 def parse_title(raw: str) -> tuple[str, int | None]:
