@@ -81,7 +81,8 @@ class BodySizeLimitMiddleware:
     """Refuses bodies over MAX_REQUEST_BODY_BYTES with a 413 before anything reads them.
 
     DRF's parsers read the request stream directly, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE
-    alone would not stop a large JSON body.
+    alone would not stop a large JSON body. A path listed in REQUEST_BODY_LIMITS_BY_PATH (the
+    ratings import's file upload) has its own limit instead; every other path keeps the general one.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -92,9 +93,11 @@ class BodySizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = settings.MAX_REQUEST_BODY_BYTES
+        limit = settings.REQUEST_BODY_LIMITS_BY_PATH.get(request.path, settings.MAX_REQUEST_BODY_BYTES)
         if length > limit:
-            return problem_response(413, f"The request body is larger than {limit} bytes.", "payload_too_large")
+            return problem_response(
+                413, f"The request body is larger than {limit} bytes, the limit of this endpoint.", "payload_too_large"
+            )
         return self.get_response(request)
 
 

@@ -101,3 +101,49 @@ class MovieRatingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Rating
         fields = ["user", "score", "review", "rated_at", "updated_at"]
+
+
+class ExportedRatingSerializer(serializers.Serializer):
+    """One rating in an export (SPEC section 13): documentation of the JSON export's items."""
+
+    movie_id = serializers.IntegerField()
+    title = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+    imdb_id = serializers.CharField(allow_null=True)
+    tmdb_id = serializers.IntegerField(allow_null=True)
+    score = serializers.FloatField(help_text="Stars from 0.5 to 5.0 in half steps.")
+    review = serializers.CharField(allow_blank=True)
+    rated_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class RatingsImportRequestSerializer(serializers.Serializer):
+    """The multipart body of a ratings import."""
+
+    file = serializers.FileField(
+        help_text="A CSV file of at most 5 MiB: this service's export, Letterboxd's ratings.csv "
+        "or IMDb's ratings export."
+    )
+
+
+class UnmatchedRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="The file line (the header is line 1).")
+    title = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class InvalidRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="The file line (the header is line 1).")
+    reason = serializers.CharField()
+
+
+class RatingsImportReportSerializer(serializers.Serializer):
+    """What an import did (or, with `dry_run`, would do): every data row is counted exactly once."""
+
+    format = serializers.ChoiceField(choices=["own", "letterboxd", "imdb"])
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    unmatched = UnmatchedRowSerializer(many=True)
+    invalid = InvalidRowSerializer(many=True)

@@ -9,19 +9,39 @@ users (by id) before movies (by id), so concurrent writers queue instead of dead
   movie leave one row), and the movie row is then updated with an atomic `F()` expression.
 - Removing many ratings at once (bulk delete, deleting a user or a movie) locks the affected
   users, then the affected movies, then subtracts their aggregates set-wise.
+- Writing many ratings of one user at once (`ratings_bulk_upsert`, behind the ratings import)
+  locks the user, then the movies (by id), then writes set-wise: one statement per phase, not
+  one per rating, with the counters moved by the exact differences.
 """
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config.cache import MOVIE_LISTS, invalidate_on_commit, movie_tag, user_tag
 from movies.models import Movie
 from ratings.models import Rating
+from ratings.transfer import ImportFormat, ImportRow, match_rows, read_import_file
 from users.models import User
 
 
@@ -155,3 +175,213 @@ def statistics_recompute() -> StatisticsDrift:
                 model.objects.filter(pk__in=ids[start : start + 5000]).update(ratings_count=count, ratings_sum=total)
             drift[key] = len(ids)
     return StatisticsDrift(movies=drift["movie"], users=drift["user"])
+
+
+# --- Many ratings of one user at once (the ratings import) ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RatingWrite:
+    """One rating to write in bulk; `review=None` keeps a held review (a new rating gets none)."""
+
+    movie_id: int
+    score: Decimal
+    review: str | None
+    rated_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class BulkUpsertResult:
+    created: int
+    updated: int
+    unchanged: int
+    missing_movie_ids: frozenset[int] = frozenset()  # movies deleted meanwhile: nothing written for them
+
+
+_POSTGRES_BATCH = None  # PostgreSQL: one statement per phase whatever the size
+_OTHER_BATCH = 500  # elsewhere (SQLite): CASE and bound-variable limits
+
+
+def _locked_movie_ids(movie_ids: list[int]) -> set[int]:
+    """Lock the movies (by id, after the user) so counters and cascades queue behind us; returns those that exist."""
+    found: set[int] = set()
+    size = len(movie_ids) if connection.vendor == "postgresql" else 30_000
+    for start in range(0, len(movie_ids), size or 1):
+        chunk = movie_ids[start : start + size]
+        locked = Movie.objects.select_for_update(no_key=True).filter(pk__in=chunk).order_by("pk")
+        found.update(locked.values_list("pk", flat=True))
+    return found
+
+
+def _update_ratings(rows: list[tuple[int, Decimal, str, datetime]]) -> None:
+    """Set (score, review, updated_at) of the rating rows with these ids."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Rating._meta.db_table)
+        ids, scores, reviews, moments = (list(column) for column in zip(*rows, strict=True))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS r SET score = v.score, review = v.review, updated_at = v.updated_at "
+                "FROM unnest(%s::bigint[], %s::numeric[], %s::text[], %s::timestamptz[]) "
+                "AS v(id, score, review, updated_at) WHERE r.id = v.id",
+                [ids, scores, reviews, moments],
+            )
+        return
+    ratings = [Rating(pk=pk, score=score, review=review, updated_at=moment) for pk, score, review, moment in rows]
+    Rating.objects.bulk_update(ratings, ["score", "review", "updated_at"], batch_size=_OTHER_BATCH)
+
+
+def _add_to_movie_statistics(deltas: dict[int, tuple[int, Decimal]]) -> None:
+    """Move each movie's count and sum by its delta, as one statement."""
+    deltas = {movie_id: delta for movie_id, delta in deltas.items() if delta != (0, 0)}
+    if not deltas:
+        return
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(Movie._meta.db_table)
+        ids = list(deltas)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS m SET ratings_count = m.ratings_count + d.count, "
+                "ratings_sum = m.ratings_sum + d.total "
+                "FROM unnest(%s::bigint[], %s::integer[], %s::numeric[]) AS d(id, count, total) WHERE m.id = d.id",
+                [ids, [deltas[pk][0] for pk in ids], [deltas[pk][1] for pk in ids]],
+            )
+        return
+    ids = sorted(deltas)
+    for start in range(0, len(ids), _OTHER_BATCH):
+        chunk = ids[start : start + _OTHER_BATCH]
+        count = Case(*(When(pk=pk, then=Value(deltas[pk][0])) for pk in chunk), output_field=IntegerField())
+        total = Case(*(When(pk=pk, then=Value(deltas[pk][1])) for pk in chunk), output_field=DecimalField())
+        Movie.objects.filter(pk__in=chunk).update(
+            ratings_count=F("ratings_count") + count, ratings_sum=F("ratings_sum") + total
+        )
+
+
+def ratings_bulk_upsert(*, user: User, ratings: Sequence[RatingWrite], dry_run: bool = False) -> BulkUpsertResult:
+    """Create or replace many of `user`'s ratings in one transaction, set-wise, statistics exact.
+
+    Newer wins: a held rating is replaced only when the write's `updated_at` is later than its
+    own and the write changes its score or review (else it is `unchanged`, not even touched); a
+    new rating takes the write's `rated_at` and `updated_at`. When a movie repeats, the later
+    write wins and the earlier counts as `unchanged`. Movies that no longer exist are skipped
+    and reported in `missing_movie_ids`. `dry_run` computes the same answer and writes nothing.
+
+    Phases, each one statement (on PostgreSQL) whatever the number of ratings: lock the user;
+    lock the movies (by id: users before movies, like every writer); read the user's held
+    ratings; insert the new ones; update the replaced ones; move the movies' counters; move
+    the user's counters. Caches are invalidated after commit, like the single-rating path.
+    """
+    latest = {write.movie_id: write for write in ratings}
+    superseded = len(ratings) - len(latest)
+    with transaction.atomic():
+        if not dry_run:
+            _lock_user(user.pk)
+        existing = _locked_movie_ids(sorted(latest)) if not dry_run else _existing_movie_ids(sorted(latest))
+        missing = frozenset(latest.keys() - existing)
+        held = {
+            movie_id: (pk, score, review, updated_at)
+            for pk, movie_id, score, review, updated_at in Rating.objects.filter(user=user).values_list(
+                "pk", "movie_id", "score", "review", "updated_at"
+            )
+        }
+        to_create: list[Rating] = []
+        to_update: list[tuple[int, Decimal, str, datetime]] = []
+        deltas: dict[int, tuple[int, Decimal]] = {}
+        unchanged = superseded
+        for movie_id, write in latest.items():
+            if movie_id in missing:
+                continue
+            if movie_id not in held:
+                review = write.review or ""
+                to_create.append(
+                    Rating(
+                        user_id=user.pk,
+                        movie_id=movie_id,
+                        score=write.score,
+                        review=review,
+                        rated_at=write.rated_at,
+                        updated_at=write.updated_at,
+                    )
+                )
+                deltas[movie_id] = (1, write.score)
+                continue
+            pk, held_score, held_review, held_updated_at = held[movie_id]
+            review = held_review if write.review is None else write.review
+            if write.updated_at <= held_updated_at or (write.score == held_score and review == held_review):
+                unchanged += 1
+                continue
+            to_update.append((pk, write.score, review, write.updated_at))
+            deltas[movie_id] = (0, write.score - held_score)
+        result = BulkUpsertResult(len(to_create), len(to_update), unchanged, missing)
+        if dry_run or not (to_create or to_update):
+            return result
+        Rating.objects.bulk_create(to_create, batch_size=_POSTGRES_BATCH if connection.vendor == "postgresql" else 500)
+        _update_ratings(to_update)
+        _add_to_movie_statistics(deltas)
+        User.objects.filter(pk=user.pk).update(
+            ratings_count=F("ratings_count") + len(to_create),
+            ratings_sum=F("ratings_sum") + sum((delta for _, delta in deltas.values()), Decimal(0)),
+        )
+        invalidate_on_commit(MOVIE_LISTS, user_tag(user.username), *(movie_tag(pk) for pk in sorted(deltas)))
+        return result
+
+
+def _existing_movie_ids(movie_ids: list[int]) -> set[int]:
+    found: set[int] = set()
+    for start in range(0, len(movie_ids), 30_000):
+        found.update(Movie.objects.filter(pk__in=movie_ids[start : start + 30_000]).values_list("pk", flat=True))
+    return found
+
+
+@dataclass
+class ImportReport:
+    """The answer to a ratings import (SPEC section 13)."""
+
+    format: ImportFormat
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    unmatched: list[dict[str, Any]] = field(default_factory=list)
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+
+
+def ratings_import(*, user: User, content: bytes, dry_run: bool = False) -> ImportReport:
+    """Import a ratings file (own export, Letterboxd or IMDb) into `user`'s ratings.
+
+    Raises `ratings.transfer.ImportFileError` for a file that cannot be read at all (nothing is
+    written). Every readable row ends up in exactly one of `created`, `updated`, `unchanged`,
+    `unmatched` or `invalid`. One transaction: matching and writing see the same catalogue.
+    """
+    read = read_import_file(content)
+    with transaction.atomic():
+        matched, unmatched = match_rows(read.rows)
+        writes = [
+            RatingWrite(
+                movie_id=match.movie_id,
+                score=match.row.score,
+                review=match.row.review,
+                rated_at=match.row.rated_at,
+                updated_at=match.row.updated_at,
+            )
+            for match in matched
+        ]
+        result = ratings_bulk_upsert(user=user, ratings=writes, dry_run=dry_run)
+    if result.missing_movie_ids:
+        # Deleted while we matched: their last rows are unmatched (earlier repeats stay `unchanged`).
+        last = {match.movie_id: match.row for match in matched}
+        gone = [last[movie_id] for movie_id in result.missing_movie_ids]
+        unmatched = sorted(unmatched + [_gone(row) for row in gone], key=lambda entry: entry["line"])
+    return ImportReport(
+        format=read.format,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        unmatched=unmatched,
+        invalid=read.invalid,
+    )
+
+
+def _gone(row: ImportRow) -> dict[str, Any]:
+    return {"line": row.line, "title": row.title, "year": row.year, "reason": "not found in the catalogue"}

@@ -9,11 +9,15 @@ own_rating = views.OwnRatingViewSet.as_view({"get": "retrieve", "put": "update",
 movie_ratings = views.MovieRatingsViewSet.as_view({"get": "list"})
 my_ratings = views.RatedMoviesViewSet.as_view({"get": "mine"})
 user_ratings = views.RatedMoviesViewSet.as_view({"get": "list"})
+ratings_export = views.RatingsExportViewSet.as_view({"get": "export"})
+ratings_import = views.RatingsImportViewSet.as_view({"post": "import_ratings"})
 
 urlpatterns = [
     path("movies/<int:movie_id>/rating/", own_rating, name="movie-own-rating"),
     path("movies/<int:movie_id>/ratings/", movie_ratings, name="movie-ratings"),
     path("users/me/ratings/", my_ratings, name="my-ratings"),
+    path("users/me/ratings/export/", ratings_export, name="my-ratings-export"),
+    path("users/me/ratings/import/", ratings_import, name="my-ratings-import"),
     # Only names a username can have reach the view (a NUL or a slash is a 404, not a query).
     re_path(rf"^users/(?P<username>{USERNAME_PATTERN})/ratings/$", user_ratings, name="user-ratings"),
 ]

@@ -1,16 +1,25 @@
 """Rating endpoints: the caller's own rating of a movie, a movie's ratings, users' rated movies."""
 
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from typing import Any, cast
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, parsers, permissions, renderers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
+from config.api.errors import PayloadTooLarge
 from config.api.throttling import WriteRateThrottle
 from config.api.versioning import for_version
 from config.cache import cache_response, movie_tag, user_tag
@@ -18,13 +27,17 @@ from movies.models import Movie
 from ratings.filters import RatingFilter
 from ratings.models import Rating
 from ratings.serializers import (
+    ExportedRatingSerializer,
     MovieRatingSerializer,
     OwnRatingV1Serializer,
     OwnRatingV2Serializer,
     RatedMovieSerializer,
+    RatingsImportReportSerializer,
+    RatingsImportRequestSerializer,
     RatingWriteSerializer,
 )
-from ratings.services import rating_delete, rating_upsert
+from ratings.services import rating_delete, rating_upsert, ratings_import
+from ratings.transfer import ImportFileError, export_csv, export_json, export_rows
 from users.models import User, user_named
 
 
@@ -129,3 +142,157 @@ class RatedMoviesViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def mine(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         self.rated_by = cast(User, request.user)
         return super().list(request, *args, **kwargs)
+
+
+class _NoFormatOverride:
+    """DRF's settings, except that `?format=` does not pick a renderer: these views own the parameter."""
+
+    URL_FORMAT_OVERRIDE = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(api_settings, name)
+
+
+class OwnFormatNegotiation(DefaultContentNegotiation):
+    """Content negotiation that leaves `?format=` to the view (DRF reserves it by default, and
+    would answer `?format=csv` with a 404 for want of a `csv` renderer)."""
+
+    settings = _NoFormatOverride()
+
+
+class CSVRenderer(renderers.BaseRenderer):
+    """Lets `Accept: text/csv` through negotiation; the export writes its own body."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return b""  # pragma: no cover - the export streams its own body; errors render as JSON
+
+
+_EXPORT_FORMATS = {
+    "csv": (export_csv, "text/csv; charset=utf-8"),
+    "json": (export_json, "application/json"),
+}
+_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
+_STREAM_CHUNK = 64 * 1024  # characters per written chunk: one write per row would cost a syscall each
+
+
+def _in_chunks(parts: Iterable[str]) -> Iterator[str]:
+    buffer: list[str] = []
+    size = 0
+    for part in parts:
+        buffer.append(part)
+        size += len(part)
+        if size >= _STREAM_CHUNK:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+def _choice(request: Request, name: str, choices: Iterable[str], default: str) -> str:
+    value = request.query_params.get(name, "").strip() or default
+    if value not in choices:
+        allowed = ", ".join(sorted(choices))
+        raise ValidationError({name: [f"Must be one of {allowed}, not {value[:50]!r}."]})
+    return value
+
+
+def _flag(request: Request, name: str) -> bool:
+    value = request.query_params.get(name, "").strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise ValidationError({name: [f"Must be true or false, not {value[:50]!r}."]})
+    return value in _TRUE
+
+
+class _OwnRatingsFileViewSet(viewsets.GenericViewSet):
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = None
+    filter_backends: list[Any] = []
+    content_negotiation_class = OwnFormatNegotiation
+
+
+class RatingsExportViewSet(_OwnRatingsFileViewSet):
+    """`/api/users/me/ratings/export/`: every rating of the caller as a download (SPEC section 13).
+
+    Streamed from a server-side cursor, so memory stays flat whatever the count. Not throttled
+    as a write: it is a read of the caller's own data.
+    """
+
+    renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+
+    @extend_schema(
+        operation_id="users_me_ratings_export",
+        parameters=[
+            OpenApiParameter(
+                "format", str, enum=["csv", "json"], default="csv", description="The file format of the download."
+            )
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="Every rating as CSV (RFC 4180, UTF-8, header row), newest `updated_at` first.",
+            ),
+            (200, "application/json"): OpenApiResponse(
+                ExportedRatingSerializer(many=True),
+                description="Every rating as one JSON list, newest `updated_at` first.",
+            ),
+        },
+    )
+    def export(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
+        """Download every rating of the caller (`?format=csv`, the default, or `json`), streamed."""
+        write, content_type = _EXPORT_FORMATS[_choice(request, "format", _EXPORT_FORMATS, "csv")]
+        extension = "json" if content_type == "application/json" else "csv"
+        response = StreamingHttpResponse(
+            _in_chunks(write(export_rows(cast(User, request.user)))), content_type=content_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="ratings.{extension}"'
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class RatingsImportViewSet(_OwnRatingsFileViewSet):
+    """`/api/users/me/ratings/import/`: ratings in from a CSV file (SPEC section 13).
+
+    Written through `ratings.services.ratings_import` in one transaction; counts once against
+    the write throttle, whatever the file's size. The body limit of this path is its own
+    (`RATINGS_IMPORT_MAX_BYTES`, `config.middleware.BodySizeLimitMiddleware`).
+    """
+
+    parser_classes = [parsers.MultiPartParser]
+    throttle_classes = [WriteRateThrottle]
+    extra_error_statuses = (413,)
+
+    @extend_schema(
+        operation_id="users_me_ratings_import",
+        request={"multipart/form-data": RatingsImportRequestSerializer},
+        parameters=[
+            OpenApiParameter(
+                "dry_run", OpenApiTypes.BOOL, default=False, description="Say what the import would do, write nothing."
+            )
+        ],
+        responses={200: RatingsImportReportSerializer},
+    )
+    def import_ratings(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Import a CSV file of ratings (this service's export, Letterboxd or IMDb), newer wins.
+
+        The format is found from the header row. A file that is not UTF-8 CSV or has an unknown
+        header is a 400, a file over 5 MiB a 413, with nothing written; bad rows are listed in
+        `invalid` and the others imported; rows whose movie is not found in `unmatched`.
+        """
+        dry_run = _flag(request, "dry_run")
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": ["Send the ratings file as the multipart field `file`."]})
+        limit = settings.RATINGS_IMPORT_MAX_BYTES
+        if upload.size is None or upload.size > limit:
+            raise PayloadTooLarge(f"The file is larger than {limit} bytes ({limit // (1024 * 1024)} MiB).")
+        try:
+            report = ratings_import(user=cast(User, request.user), content=upload.read(), dry_run=dry_run)
+        except ImportFileError as error:
+            raise ValidationError({"file": [str(error)]}) from None
+        response = Response(RatingsImportReportSerializer(asdict(report)).data)
+        response["Cache-Control"] = "no-store"
+        return response

@@ -45,6 +45,7 @@ _ERROR_DESCRIPTIONS = {
     403: "Authenticated, but not allowed to do this.",
     404: "No such resource (or a page past the last).",
     406: "The API version asked for in the Accept header is not supported.",
+    413: "The request body (or the uploaded file) is larger than this endpoint accepts.",
     415: "The request body is not JSON.",
     429: "Too many requests; retry after the number of seconds in Retry-After.",
 }

@@ -217,6 +217,10 @@ CONTENT_SECURITY_POLICY = env(
 # Bodies larger than this are refused with a 413 before they are read (config.middleware).
 MAX_REQUEST_BODY_BYTES = env.int("MAX_REQUEST_BODY_BYTES", default=64 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+# The ratings import (SPEC section 13) takes one file of up to this size; its path alone gets a
+# body limit of the file's plus the general one (room for the multipart envelope).
+RATINGS_IMPORT_MAX_BYTES = env.int("RATINGS_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+REQUEST_BODY_LIMITS_BY_PATH = {"/api/users/me/ratings/import/": RATINGS_IMPORT_MAX_BYTES + MAX_REQUEST_BODY_BYTES}
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
