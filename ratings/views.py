@@ -21,7 +21,7 @@ from rest_framework.throttling import BaseThrottle
 
 from config.api.errors import PayloadTooLarge
 from config.api.throttling import WriteRateThrottle
-from config.api.versioning import for_version
+from config.api.versioning import default_version, for_version, request_version
 from config.cache import cache_response, movie_tag, user_tag
 from movies.models import Movie
 from ratings.filters import RatingFilter
@@ -222,6 +222,7 @@ class RatingsExportViewSet(_OwnRatingsFileViewSet):
     """
 
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
+    extra_error_statuses = (400,)  # an unknown ?format=
 
     @extend_schema(
         operation_id="users_me_ratings_export",
@@ -245,6 +246,8 @@ class RatingsExportViewSet(_OwnRatingsFileViewSet):
         """Download every rating of the caller (`?format=csv`, the default, or `json`), streamed."""
         write, content_type = _EXPORT_FORMATS[_choice(request, "format", _EXPORT_FORMATS, "csv")]
         extension = "json" if content_type == "application/json" else "csv"
+        if request_version(request) != default_version():
+            content_type += f"; version={request_version(request)}"  # the media type the schema declares
         response = StreamingHttpResponse(
             _in_chunks(write(export_rows(cast(User, request.user)))), content_type=content_type
         )

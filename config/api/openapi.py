@@ -46,7 +46,7 @@ _ERROR_DESCRIPTIONS = {
     404: "No such resource (or a page past the last).",
     406: "The API version asked for in the Accept header is not supported.",
     413: "The request body (or the uploaded file) is larger than this endpoint accepts.",
-    415: "The request body is not JSON.",
+    415: "The request body is not of a media type this operation takes (see its request body).",
     429: "Too many requests; retry after the number of seconds in Retry-After.",
 }
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
