@@ -11,7 +11,8 @@ ARTICLES = (
     "Das", "Der", "Die", "Den", "Det", "De", "O", "Un", "Une",
 )  # fmt: skip
 
-_LOWER_ARTICLES = tuple(article.lower() for article in ARTICLES)
+_WORD_ARTICLES = frozenset(article.lower() for article in ARTICLES if not article.endswith("'"))
+_ELIDED_ARTICLES = tuple(article.lower() for article in ARTICLES if article.endswith("'"))
 
 
 def move_article(title: str) -> str:
@@ -35,16 +36,17 @@ def title_match_key(title: str) -> str:
 
     `The Usual Suspects`, `Usual Suspects, The` and `usual suspects` share a key; so do
     `L'Enfer` and `Enfer, L'`. Whitespace runs count as one space. A title that is only an
-    article (`The`) keeps it, so it still has a key of its own.
+    article (`The`) keeps it, so it still has a key of its own. Set lookups, not a loop over
+    the articles: the import computes it for every movie of the years a file names.
     """
     key = " ".join(title.split()).casefold()
-    for article in _LOWER_ARTICLES:
-        if key.endswith(", " + article) and len(key) > len(article) + 2:
-            return key[: -len(article) - 2]
-    for article in _LOWER_ARTICLES:
-        if article.endswith("'"):
-            if key.startswith(article) and len(key) > len(article):
-                return key[len(article) :].lstrip()
-        elif key.startswith(article + " ") and len(key) > len(article) + 1:
-            return key[len(article) + 1 :]
+    rest, comma, last = key.rpartition(", ")
+    if comma and rest and (last in _WORD_ARTICLES or last in _ELIDED_ARTICLES):
+        return rest
+    first, space, rest = key.partition(" ")
+    if space and first in _WORD_ARTICLES:
+        return rest
+    for article in _ELIDED_ARTICLES:
+        if key.startswith(article) and len(key) > len(article):
+            return key[len(article) :].lstrip()
     return key

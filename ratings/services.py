@@ -199,8 +199,7 @@ class BulkUpsertResult:
     missing_movie_ids: frozenset[int] = frozenset()  # movies deleted meanwhile: nothing written for them
 
 
-_POSTGRES_BATCH = None  # PostgreSQL: one statement per phase whatever the size
-_OTHER_BATCH = 500  # elsewhere (SQLite): CASE and bound-variable limits
+_OTHER_BATCH = 500  # not PostgreSQL (SQLite in development): batches, for CASE and bound-variable limits
 
 
 def _locked_movie_ids(movie_ids: list[int]) -> set[int]:
@@ -212,6 +211,32 @@ def _locked_movie_ids(movie_ids: list[int]) -> set[int]:
         locked = Movie.objects.select_for_update(no_key=True).filter(pk__in=chunk).order_by("pk")
         found.update(locked.values_list("pk", flat=True))
     return found
+
+
+def _insert_ratings(user: User, ratings: list[Rating]) -> None:
+    """Insert new rating rows (none of them held: the user is locked and their ratings were read)."""
+    if not ratings:
+        return
+    if connection.vendor == "postgresql":
+        # One INSERT over arrays: no per-row SQL to build or parameters to bind.
+        table = connection.ops.quote_name(Rating._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (user_id, movie_id, score, review, rated_at, updated_at) "
+                "SELECT %s, movie_id, score, review, rated_at, updated_at FROM unnest("
+                "%s::bigint[], %s::numeric[], %s::text[], %s::timestamptz[], %s::timestamptz[]"
+                ") AS v(movie_id, score, review, rated_at, updated_at)",
+                [
+                    user.pk,
+                    [rating.movie_id for rating in ratings],
+                    [rating.score for rating in ratings],
+                    [rating.review for rating in ratings],
+                    [rating.rated_at for rating in ratings],
+                    [rating.updated_at for rating in ratings],
+                ],
+            )
+        return
+    Rating.objects.bulk_create(ratings, batch_size=_OTHER_BATCH)
 
 
 def _update_ratings(rows: list[tuple[int, Decimal, str, datetime]]) -> None:
@@ -269,17 +294,16 @@ def ratings_bulk_upsert(*, user: User, ratings: Sequence[RatingWrite], dry_run: 
     and reported in `missing_movie_ids`. `dry_run` computes the same answer and writes nothing.
 
     Phases, each one statement (on PostgreSQL) whatever the number of ratings: lock the user;
-    lock the movies (by id: users before movies, like every writer); read the user's held
-    ratings; insert the new ones; update the replaced ones; move the movies' counters; move
-    the user's counters. Caches are invalidated after commit, like the single-rating path.
+    read the user's held ratings; lock the movies to be written (by id: users before movies,
+    like every writer); insert the new ratings; update the replaced ones; move the movies'
+    counters; move the user's counters. Caches are invalidated after commit, like the
+    single-rating path.
     """
     latest = {write.movie_id: write for write in ratings}
     superseded = len(ratings) - len(latest)
     with transaction.atomic():
         if not dry_run:
             _lock_user(user.pk)
-        existing = _locked_movie_ids(sorted(latest)) if not dry_run else _existing_movie_ids(sorted(latest))
-        missing = frozenset(latest.keys() - existing)
         held = {
             movie_id: (pk, score, review, updated_at)
             for pk, movie_id, score, review, updated_at in Rating.objects.filter(user=user).values_list(
@@ -291,16 +315,13 @@ def ratings_bulk_upsert(*, user: User, ratings: Sequence[RatingWrite], dry_run: 
         deltas: dict[int, tuple[int, Decimal]] = {}
         unchanged = superseded
         for movie_id, write in latest.items():
-            if movie_id in missing:
-                continue
             if movie_id not in held:
-                review = write.review or ""
                 to_create.append(
                     Rating(
                         user_id=user.pk,
                         movie_id=movie_id,
                         score=write.score,
-                        review=review,
+                        review=write.review or "",
                         rated_at=write.rated_at,
                         updated_at=write.updated_at,
                     )
@@ -314,10 +335,16 @@ def ratings_bulk_upsert(*, user: User, ratings: Sequence[RatingWrite], dry_run: 
                 continue
             to_update.append((pk, write.score, review, write.updated_at))
             deltas[movie_id] = (0, write.score - held_score)
+        # Only the movies written to are locked. A held rating's movie cannot vanish meanwhile
+        # (deleting it would lock this user first); a new rating's can, and is then skipped.
+        missing = frozenset() if dry_run else frozenset(deltas.keys() - _locked_movie_ids(sorted(deltas)))
+        if missing:
+            to_create = [rating for rating in to_create if rating.movie_id not in missing]
+            deltas = {movie_id: delta for movie_id, delta in deltas.items() if movie_id not in missing}
         result = BulkUpsertResult(len(to_create), len(to_update), unchanged, missing)
         if dry_run or not (to_create or to_update):
             return result
-        Rating.objects.bulk_create(to_create, batch_size=_POSTGRES_BATCH if connection.vendor == "postgresql" else 500)
+        _insert_ratings(user, to_create)
         _update_ratings(to_update)
         _add_to_movie_statistics(deltas)
         User.objects.filter(pk=user.pk).update(
@@ -326,13 +353,6 @@ def ratings_bulk_upsert(*, user: User, ratings: Sequence[RatingWrite], dry_run: 
         )
         invalidate_on_commit(MOVIE_LISTS, user_tag(user.username), *(movie_tag(pk) for pk in sorted(deltas)))
         return result
-
-
-def _existing_movie_ids(movie_ids: list[int]) -> set[int]:
-    found: set[int] = set()
-    for start in range(0, len(movie_ids), 30_000):
-        found.update(Movie.objects.filter(pk__in=movie_ids[start : start + 30_000]).values_list("pk", flat=True))
-    return found
 
 
 @dataclass

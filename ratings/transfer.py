@@ -19,18 +19,21 @@ The writes themselves go through `ratings.services.ratings_bulk_upsert`.
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Func, Q, TextField
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from rest_framework import ISO_8601
 from rest_framework.fields import DateTimeField
+from rest_framework.settings import api_settings
 
 from movies.models import Movie
 from movies.titles import title_match_key
@@ -107,29 +110,42 @@ class ImportFile:
 # --- Export -------------------------------------------------------------------------------
 
 
-def export_rows(user: User, *, chunk_size: int = 2000) -> Iterator[dict[str, Any]]:
+class _ApiTimestamp(Func):
+    """PostgreSQL: a timestamp as text the way the API writes it (see `_timestamp_writer`).
+
+    ISO 8601 in UTC with `Z`, microseconds only when there are any. Reading 100,000 timestamps
+    as text saves parsing them into datetimes only to format them again, which was most of an
+    export's time.
+    """
+
+    output_field = TextField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        utc = f"({sql} AT TIME ZONE 'UTC')"
+        text = (
+            f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN mod(extract(microseconds FROM {sql})::bigint, "
+            f"1000000) <> 0 THEN to_char({utc}, '.US') ELSE '' END || 'Z'"
+        )
+        return text, (*params, *params, *params)
+
+
+def export_rows(user: User, *, chunk_size: int = 5000) -> Iterator[dict[str, Any]]:
     """Every rating of `user` as an export row, newest `updated_at` first, read in chunks.
 
     A server-side cursor on PostgreSQL (`iterator`), so memory stays flat whatever the count.
     Scores are numbers; timestamps are written as the API writes them (DRF's `DateTimeField`).
     """
-    timestamp = DateTimeField()
-    rows = (
-        Rating.objects.filter(user=user)
-        .order_by("-updated_at", "-id")
-        .values_list(
-            "movie_id",
-            "movie__title",
-            "movie__year",
-            "movie__imdb_id",
-            "movie__tmdb_id",
-            "score",
-            "review",
-            "rated_at",
-            "updated_at",
-        )
+    write_timestamp = _timestamp_writer()
+    rows = Rating.objects.filter(user=user).order_by("-updated_at", "-id")
+    timestamps: tuple[str, str] = ("rated_at", "updated_at")
+    if connection.vendor == "postgresql" and write_timestamp is _write_utc_iso:
+        rows = rows.annotate(rated_text=_ApiTimestamp("rated_at"), updated_text=_ApiTimestamp("updated_at"))
+        timestamps = ("rated_text", "updated_text")
+    columns = rows.values_list(
+        "movie_id", "movie__title", "movie__year", "movie__imdb_id", "movie__tmdb_id", "score", "review", *timestamps
     )
-    for movie_id, title, year, imdb_id, tmdb_id, score, review, rated_at, updated_at in rows.iterator(
+    for movie_id, title, year, imdb_id, tmdb_id, score, review, rated_at, updated_at in columns.iterator(
         chunk_size=chunk_size
     ):
         yield {
@@ -140,9 +156,26 @@ def export_rows(user: User, *, chunk_size: int = 2000) -> Iterator[dict[str, Any
             "tmdb_id": tmdb_id,
             "score": float(score),
             "review": review,
-            "rated_at": timestamp.to_representation(rated_at),
-            "updated_at": timestamp.to_representation(updated_at),
+            "rated_at": rated_at if isinstance(rated_at, str) else write_timestamp(rated_at),
+            "updated_at": updated_at if isinstance(updated_at, str) else write_timestamp(updated_at),
         }
+
+
+def _write_utc_iso(value: datetime) -> str:
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _timestamp_writer() -> Callable[[datetime], str]:
+    """How the API writes a timestamp (DRF's `DateTimeField`), fast for the usual settings.
+
+    With ISO 8601 output in UTC (this project's settings) that is `isoformat()` with `Z` for
+    `+00:00`, about ten times cheaper than the field's own per-value time zone lookups, which
+    dominate an export of 50,000 ratings otherwise. Other settings use the field itself.
+    """
+    if api_settings.DATETIME_FORMAT != ISO_8601 or settings.TIME_ZONE != "UTC" or not settings.USE_TZ:
+        return DateTimeField().to_representation
+    return _write_utc_iso
 
 
 class _Line:
