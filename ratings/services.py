@@ -258,30 +258,39 @@ def _update_ratings(rows: list[tuple[int, Decimal, str, datetime]]) -> None:
     Rating.objects.bulk_update(ratings, ["score", "review", "updated_at"], batch_size=_OTHER_BATCH)
 
 
-def _add_to_movie_statistics(deltas: dict[int, tuple[int, Decimal]]) -> None:
-    """Move each movie's count and sum by its delta, as one statement."""
-    deltas = {movie_id: delta for movie_id, delta in deltas.items() if delta != (0, 0)}
+def _lock_movies_and_move_counters(deltas: dict[int, tuple[int, Decimal]]) -> set[int]:
+    """Lock the movies (by id) and move each one's count and sum by its delta; returns those that exist.
+
+    On PostgreSQL one statement: a materialised CTE locks the rows in id order (the order every
+    writer uses, so two imports, or an import and a cascade, queue instead of deadlocking), and
+    the UPDATE over the same arrays moves the counters. Elsewhere, a locking read, then batches.
+    """
     if not deltas:
-        return
+        return set()
+    ids = sorted(deltas)
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(Movie._meta.db_table)
-        ids = list(deltas)
         with connection.cursor() as cursor:
             cursor.execute(
+                "WITH d AS MATERIALIZED ("
+                "SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::numeric[]) AS d(id, count, total)), "
+                f"locked AS MATERIALIZED (SELECT id FROM {table} WHERE id IN (SELECT id FROM d) "
+                "ORDER BY id FOR NO KEY UPDATE) "
                 f"UPDATE {table} AS m SET ratings_count = m.ratings_count + d.count, "
-                "ratings_sum = m.ratings_sum + d.total "
-                "FROM unnest(%s::bigint[], %s::integer[], %s::numeric[]) AS d(id, count, total) WHERE m.id = d.id",
+                "ratings_sum = m.ratings_sum + d.total FROM d JOIN locked USING (id) WHERE m.id = d.id RETURNING m.id",
                 [ids, [deltas[pk][0] for pk in ids], [deltas[pk][1] for pk in ids]],
             )
-        return
-    ids = sorted(deltas)
-    for start in range(0, len(ids), _OTHER_BATCH):
-        chunk = ids[start : start + _OTHER_BATCH]
+            return {pk for (pk,) in cursor.fetchall()}
+    existing = _locked_movie_ids(ids)
+    present = [pk for pk in ids if pk in existing]
+    for start in range(0, len(present), _OTHER_BATCH):
+        chunk = present[start : start + _OTHER_BATCH]
         count = Case(*(When(pk=pk, then=Value(deltas[pk][0])) for pk in chunk), output_field=IntegerField())
         total = Case(*(When(pk=pk, then=Value(deltas[pk][1])) for pk in chunk), output_field=DecimalField())
         Movie.objects.filter(pk__in=chunk).update(
             ratings_count=F("ratings_count") + count, ratings_sum=F("ratings_sum") + total
         )
+    return existing
 
 
 def ratings_bulk_upsert(*, user: User, ratings: Sequence[RatingWrite], dry_run: bool = False) -> BulkUpsertResult:
@@ -294,9 +303,9 @@ def ratings_bulk_upsert(*, user: User, ratings: Sequence[RatingWrite], dry_run: 
     and reported in `missing_movie_ids`. `dry_run` computes the same answer and writes nothing.
 
     Phases, each one statement (on PostgreSQL) whatever the number of ratings: lock the user;
-    read the user's held ratings; lock the movies to be written (by id: users before movies,
-    like every writer); insert the new ratings; update the replaced ones; move the movies'
-    counters; move the user's counters. Caches are invalidated after commit, like the
+    read the user's held ratings; lock the movies whose counters move (by id: users before
+    movies, like every writer) and move them; insert the new ratings; update the replaced
+    ones; move the user's counters. Caches are invalidated after commit, like the
     single-rating path.
     """
     latest = {write.movie_id: write for write in ratings}
@@ -335,18 +344,21 @@ def ratings_bulk_upsert(*, user: User, ratings: Sequence[RatingWrite], dry_run: 
                 continue
             to_update.append((pk, write.score, review, write.updated_at))
             deltas[movie_id] = (0, write.score - held_score)
-        # Only the movies written to are locked. A held rating's movie cannot vanish meanwhile
-        # (deleting it would lock this user first); a new rating's can, and is then skipped.
-        missing = frozenset() if dry_run else frozenset(deltas.keys() - _locked_movie_ids(sorted(deltas)))
+        if dry_run:
+            return BulkUpsertResult(len(to_create), len(to_update), unchanged)
+        # Only the movies whose counters move are locked (by id, after the user). A held
+        # rating's movie cannot vanish meanwhile (deleting it locks this user first); a new
+        # rating's can, and is then skipped and reported.
+        moving = {movie_id: delta for movie_id, delta in deltas.items() if delta != (0, 0)}
+        missing = frozenset(moving.keys() - _lock_movies_and_move_counters(moving))
         if missing:
             to_create = [rating for rating in to_create if rating.movie_id not in missing]
             deltas = {movie_id: delta for movie_id, delta in deltas.items() if movie_id not in missing}
         result = BulkUpsertResult(len(to_create), len(to_update), unchanged, missing)
-        if dry_run or not (to_create or to_update):
+        if not (to_create or to_update):
             return result
         _insert_ratings(user, to_create)
         _update_ratings(to_update)
-        _add_to_movie_statistics(deltas)
         User.objects.filter(pk=user.pk).update(
             ratings_count=F("ratings_count") + len(to_create),
             ratings_sum=F("ratings_sum") + sum((delta for _, delta in deltas.values()), Decimal(0)),

@@ -21,7 +21,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -30,7 +30,6 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Func, Q, TextField
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from rest_framework import ISO_8601
 from rest_framework.fields import DateTimeField
 from rest_framework.settings import api_settings
@@ -57,8 +56,11 @@ IMDB_MOVIE_TYPES = ("Movie", "movie")
 
 # Dates up to a day ahead are tolerated (time zones); later ones would win every future import.
 _FUTURE_TOLERANCE = timedelta(days=1)
+# Nobody rated a film before 1900; far older dates (year 1 with an offset) would not even read back.
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 _IMDB_ID = re.compile(r"^tt(\d{7,14})$")
 _YEAR = re.compile(r"^\d{4}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _HEADER_SHOWN = 200  # characters of an unknown header quoted back in the error
 
 
@@ -280,7 +282,15 @@ def _date_text(import_format: ImportFormat, values: dict[str, str]) -> str:
     return values[{"own": "updated_at", "letterboxd": "Date", "imdb": "Date Rated"}[import_format]]
 
 
+# The usual spellings of the scale, looked up before the general parse.
+_SCORE_TEXTS = {text: score for score in SCORES for text in (str(score), f"{score:.1f}", f"{score:g}")}
+_IMDB_SCORES = {str(n): Decimal(n) / 2 for n in range(1, 11)}
+
+
 def _score(text: str, column: str) -> Decimal:
+    score = _SCORE_TEXTS.get(text)
+    if score is not None:
+        return score.quantize(Decimal("0.1"))
     try:
         score = Decimal(text)
     except InvalidOperation:
@@ -292,39 +302,43 @@ def _score(text: str, column: str) -> Decimal:
 
 
 def _imdb_score(text: str) -> Decimal:
-    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 10:
+    score = _IMDB_SCORES.get(text)
+    if score is None:
         shown = repr(text) if text else "missing"
         raise _RowError(f"Your Rating {shown} is not a whole number from 1 to 10")
-    return Decimal(int(text)) / 2
+    return score
 
 
 def _day(text: str, column: str) -> datetime:
-    """A calendar date read as midnight UTC."""
+    """A calendar date (`YYYY-MM-DD`) read as midnight UTC."""
     try:
-        day = parse_date(text) if len(text) == 10 else None
+        day = date.fromisoformat(text) if _DATE.match(text) else None
     except ValueError:
         day = None
     if day is None:
         shown = repr(text) if text else "missing"
         raise _RowError(f"{column} {shown} is not a date (YYYY-MM-DD)")
-    return datetime.combine(day, time(), tzinfo=UTC)
+    return _not_too_early(datetime(day.year, day.month, day.day, tzinfo=UTC), text, column)
+
+
+def _not_too_early(moment: datetime, text: str, column: str) -> datetime:
+    if moment < _EARLIEST:
+        raise _RowError(f"{column} {text!r} is before 1900")
+    return moment
 
 
 def _moment(text: str, column: str) -> datetime:
     """An ISO 8601 date and time as the API writes it; without an offset it is UTC; a bare date is midnight UTC."""
+    if _DATE.match(text):
+        return _day(text, column)
     try:
-        moment = parse_datetime(text)
+        moment = datetime.fromisoformat(text) if "T" in text or " " in text else None
     except ValueError:
         moment = None
     if moment is None:
-        if len(text) == 10:
-            try:
-                return _day(text, column)
-            except _RowError:
-                pass
         shown = repr(text) if text else "missing"
         raise _RowError(f"{column} {shown} is not a date and time (ISO 8601, as the export writes it)")
-    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC)
+    return _not_too_early(moment if timezone.is_aware(moment) else moment.replace(tzinfo=UTC), text, column)
 
 
 def _year(text: str, column: str) -> int | None:

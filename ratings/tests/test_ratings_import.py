@@ -287,6 +287,22 @@ def test_rows_with_the_wrong_number_of_fields_or_bad_values_are_invalid_and_the_
     assert "'NaN'" in reasons[7]
 
 
+def test_own_dates_before_1900_or_unreadable_are_invalid(user_client, catalogue):
+    content = (
+        "movie_id,title,year,imdb_id,tmdb_id,score,review,rated_at,updated_at\n"
+        "1,Heat,1995,,,4.0,,0001-01-01T00:00:00+14:00,2020-01-01T00:00:00Z\n"
+        "1,Heat,1995,,,4.0,,,2020-01-01T25:00:00Z\n"
+        "1,Heat,1995,,,4.0,,,yesterday\n"
+        "1,Heat,1995,,,4.0,,,2020-01-01\n"
+    )
+    body = upload(user_client, content).json()
+    reasons = {row["line"]: row["reason"] for row in body["invalid"]}
+    assert reasons[2] == "rated_at '0001-01-01T00:00:00+14:00' is before 1900"
+    assert "'2020-01-01T25:00:00Z' is not a date and time" in reasons[3]
+    assert "'yesterday'" in reasons[4]
+    assert body["created"] == 1  # a bare date is midnight UTC
+
+
 def test_an_own_review_longer_than_the_limit_is_invalid(user_client, catalogue):
     content = (
         "movie_id,title,year,imdb_id,tmdb_id,score,review,rated_at,updated_at\n"
