@@ -122,7 +122,15 @@ class _ApiTimestamp(Func):
 
     output_field = TextField()
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+    def as_sql(
+        self,
+        compiler: Any,
+        connection: Any,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> Any:
         sql, params = compiler.compile(self.source_expressions[0])
         utc = f"({sql} AT TIME ZONE 'UTC')"
         text = (
@@ -444,7 +452,8 @@ def match_rows(rows: list[ImportRow]) -> tuple[list[MatchedRow], list[dict[str, 
     imdb_ids = sorted({row.imdb_id for row in candidates if row.imdb_id})
     by_imdb: dict[str, int] = {}
     for chunk in _chunks(imdb_ids):
-        by_imdb.update(Movie.objects.filter(imdb_id__in=chunk).values_list("imdb_id", "pk"))
+        for imdb_id, pk in Movie.objects.filter(imdb_id__in=chunk).values_list("imdb_id", "pk"):
+            by_imdb[str(imdb_id)] = pk
 
     by_title: list[ImportRow] = []
     for row in candidates:

@@ -157,7 +157,7 @@ class OwnFormatNegotiation(DefaultContentNegotiation):
     """Content negotiation that leaves `?format=` to the view (DRF reserves it by default, and
     would answer `?format=csv` with a 404 for want of a `csv` renderer)."""
 
-    settings = _NoFormatOverride()
+    settings = cast(Any, _NoFormatOverride())
 
 
 class CSVRenderer(renderers.BaseRenderer):

@@ -5,6 +5,7 @@ import io
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -35,7 +36,7 @@ def rated(user):
     return movies
 
 
-def download(client, query: str = "", **headers) -> tuple[object, bytes]:
+def download(client, query: str = "", **headers) -> tuple[Any, bytes]:
     response = client.get(URL + query, **headers)
     return response, b"".join(response.streaming_content) if response.streaming else response.content
 
