@@ -265,7 +265,7 @@ def read_import_file(content: bytes) -> ImportFile:
         end_of_previous = reader.line_num
         for fields in reader:
             line, end_of_previous = end_of_previous + 1, reader.line_num
-            if not fields or fields == [""]:
+            if not any(field.strip() for field in fields):  # blank lines, and lines of only spaces or commas
                 continue
             if len(fields) != len(header):
                 invalid.append({"line": line, "reason": f"expected {len(header)} fields, found {len(fields)}"})

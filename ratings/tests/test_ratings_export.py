@@ -141,3 +141,11 @@ def test_the_export_is_streamed_in_a_fixed_number_of_queries(user, user_client, 
     with django_assert_num_queries(1):
         large = b"".join(response.streaming_content)
     assert large.count(b"\r\n") == small.count(b"\r\n") + 30
+
+
+def test_timestamps_follow_the_api_under_other_time_settings_too(user_client, rated, settings):
+    settings.TIME_ZONE = "Europe/Paris"  # the API then writes +01:00 offsets; so must the export
+    _, content = download(user_client, "?format=json")
+    exported = [(item["rated_at"], item["updated_at"]) for item in json.loads(content)]
+    assert exported == [(item["rated_at"], item["updated_at"]) for item in api_list(user_client)]
+    assert exported[0][1].endswith("+01:00")

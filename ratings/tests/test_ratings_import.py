@@ -251,10 +251,10 @@ def test_importing_needs_authentication(api_client, catalogue):
     assert_problem(upload(api_client, fixture("imdb_ratings.csv")), 401)
 
 
-def test_a_byte_order_mark_and_crlf_line_ends_are_read(user, user_client, catalogue):
-    content = "\ufeffDate,Name,Year,Letterboxd URI,Rating\r\n2020-01-01,Heat,1995,u,4\r\n"
+def test_a_byte_order_mark_crlf_line_ends_and_blank_lines_are_read(user, user_client, catalogue):
+    content = "\ufeffDate,Name,Year,Letterboxd URI,Rating\r\n\r\n  \r\n,,,,\r\n2020-01-01,Heat,1995,u,4\r\n\r\n"
     body = upload(user_client, content).json()
-    assert (body["format"], body["created"]) == ("letterboxd", 1)
+    assert (body["format"], body["created"], body["invalid"]) == ("letterboxd", 1, [])
 
 
 def test_a_quoted_field_over_several_lines_numbers_rows_by_their_first_line(user_client, catalogue):
@@ -402,3 +402,25 @@ def test_the_round_trip_export_then_import_into_another_account_gives_identical_
     mine = sorted(Rating.objects.filter(user=user).values_list(*fields))
     theirs = sorted(Rating.objects.filter(user=other).values_list(*fields))
     assert theirs == mine
+
+
+def test_a_movie_deleted_between_matching_and_writing_is_reported_unmatched(user, user_client, catalogue, monkeypatch):
+    from ratings import services
+    from ratings.transfer import MatchedRow, match_rows
+
+    def match_then_lose_one(rows):
+        matched, unmatched = match_rows(rows)
+        lost = matched[0]
+        return [MatchedRow(lost.row, 2_000_000_000), *matched[1:]], unmatched
+
+    monkeypatch.setattr(services, "match_rows", match_then_lose_one)
+    body = upload(user_client, fixture("imdb_ratings.csv")).json()
+    assert body["created"] == 5
+    assert body["unmatched"][0] == {
+        "line": 2,
+        "title": "The Usual Suspects",
+        "year": 1995,
+        "reason": "not found in the catalogue",
+    }
+    for movie in catalogue.values():
+        assert_statistics_match_rows(movie)
