@@ -77,3 +77,36 @@ def test_mixed_writers_and_deleters_leave_no_drift():
     assert Rating.objects.count() == 5 * 3
     drift = statistics_recompute()
     assert (drift.movies, drift.users) == (0, 0)
+
+
+def test_imports_and_single_writes_over_the_same_movies_at_once_give_exact_statistics():
+    """Bulk imports lock users then movies by id, like every writer: no deadlock, no drift."""
+    from datetime import UTC, datetime
+
+    from ratings.services import RatingWrite, rating_upsert, ratings_bulk_upsert
+
+    movies = MovieFactory.create_batch(40)
+    importers = UserFactory.create_batch(4)
+    raters = UserFactory.create_batch(4)
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+
+    def bulk(user, order):
+        writes = [RatingWrite(movie.pk, Decimal(n % 10 + 1) / 2, None, moment, moment) for n, movie in order]
+        return lambda: ratings_bulk_upsert(user=user, ratings=writes).created
+
+    def single(user):
+        def work():
+            for movie in reversed(movies):
+                rating_upsert(user=user, movie=movie, score=Decimal("3.0"), review="")
+            return len(movies)
+
+        return work
+
+    forward, backward = list(enumerate(movies)), list(reversed(list(enumerate(movies))))
+    work = [bulk(user, forward if n % 2 else backward) for n, user in enumerate(importers)]
+    results = run_in_threads(work + [single(user) for user in raters])
+    assert results == [40] * 8
+    for movie in movies:
+        assert_statistics_match_rows(movie)
+    drift = statistics_recompute()
+    assert (drift.movies, drift.users) == (0, 0)
