@@ -34,9 +34,10 @@ from rest_framework import ISO_8601
 from rest_framework.fields import DateTimeField
 from rest_framework.settings import api_settings
 
+from config.domain import SCORES
 from movies.models import Movie
 from movies.titles import title_match_key
-from ratings.models import REVIEW_MAX_LENGTH, SCORES, Rating
+from ratings.models import REVIEW_MAX_LENGTH, Rating
 from users.models import User
 
 
