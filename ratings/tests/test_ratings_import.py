@@ -424,3 +424,30 @@ def test_a_movie_deleted_between_matching_and_writing_is_reported_unmatched(user
     }
     for movie in catalogue.values():
         assert_statistics_match_rows(movie)
+
+
+def token_client(user, scopes: list[str]):
+    """A client authenticated with a personal access token of `user` (SPEC section 12)."""
+    from rest_framework.test import APIClient
+
+    from users.services import token_create
+
+    _, raw = token_create(owner=user, name=f"script {'+'.join(scopes)}", scopes=scopes, expires_in_days=30)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+def test_a_read_only_personal_token_can_export_but_not_import(user, catalogue):
+    rating_upsert(user=user, movie=catalogue["heat"], score=Decimal("4.0"), review="")
+    reader = token_client(user, ["read"])
+    exported = reader.get(reverse("my-ratings-export"))
+    assert exported.status_code == 200
+    assert b"Heat" in b"".join(exported.streaming_content)
+    assert_problem(upload(reader, fixture("imdb_ratings.csv")), 403)
+    assert Rating.objects.filter(user=user).count() == 1
+
+
+def test_a_write_personal_token_can_import(user, catalogue):
+    body = upload(token_client(user, ["read", "write"]), fixture("imdb_ratings.csv")).json()
+    assert body["created"] == 6
