@@ -1,7 +1,8 @@
 """The Django admin for curators: the catalogue's movies and genres.
 
 Edits here are plain model saves: `movies.signals` invalidates the cached responses that show
-them, and the rating statistics are read-only (only rating writes change them).
+them, each save and deletion is recorded in the audit trail (`audit.admin.AuditedAdminMixin`),
+and the rating statistics are read-only (only rating writes change them).
 """
 
 import datetime
@@ -12,6 +13,7 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from audit.admin import AuditedAdminMixin
 from config.domain import FIRST_FILM_YEAR
 from movies.models import Genre, Movie
 
@@ -42,7 +44,7 @@ class DecadeListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Genre)
-class GenreAdmin(admin.ModelAdmin):
+class GenreAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Genres; their names are searched by the movie form's genre picker."""
 
     list_display = ["name", "slug", "movies_count"]
@@ -59,7 +61,7 @@ class GenreAdmin(admin.ModelAdmin):
 
 
 @admin.register(Movie)
-class MovieAdmin(admin.ModelAdmin):
+class MovieAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Movies. Statistics are shown, never edited: only rating writes change them."""
 
     list_display = ["title", "year", "genre_names", "average_rating", "ratings_count"]

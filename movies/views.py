@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -11,6 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from audit.actions import Action
+from audit.services import audit_record
 from config.api.params import positive_int, text
 from config.api.versioning import for_version
 from config.cache import GENRES, MOVIE_LISTS, cache_response, movie_tag
@@ -161,7 +164,9 @@ class MovieViewSet(
         """Add a movie (staff with `movies.add_movie`); its genres must exist already."""
         body = MovieWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        movie = services.movie_create(**body.validated_data)
+        with transaction.atomic():
+            movie = services.movie_create(**body.validated_data)
+            audit_record(action=Action.MOVIE_CREATE, request=request, target=movie, details={"via": "api"})
         return Response(self.get_serializer(movie).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MovieWriteSerializer)
@@ -174,7 +179,10 @@ class MovieViewSet(
         changes = body.validated_data
         if not partial:
             changes = {"year": None, "genres": [], "imdb_id": None, "tmdb_id": None, **changes}
-        movie = services.movie_update(movie=movie, **changes)
+        with transaction.atomic():
+            movie = services.movie_update(movie=movie, **changes)
+            details = {"via": "api", "fields": sorted(body.validated_data)}
+            audit_record(action=Action.MOVIE_UPDATE, request=request, target=movie, details=details)
         return Response(self.get_serializer(movie).data)
 
     @extend_schema(request=MovieWriteSerializer)
@@ -187,7 +195,9 @@ class MovieViewSet(
         return super().destroy(request, *args, **kwargs)
 
     def perform_destroy(self, instance: Movie) -> None:
-        services.movie_delete(movie=instance)
+        with transaction.atomic():
+            audit_record(action=Action.MOVIE_DELETE, request=self.request, target=instance, details={"via": "api"})
+            services.movie_delete(movie=instance)
 
 
 class GenreViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, CatalogueViewSet):
@@ -210,6 +220,8 @@ class GenreViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, CatalogueView
         """Add a genre (staff with `movies.add_genre`); its slug is made from the name."""
         body = GenreSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        genre = services.genre_create(name=body.validated_data["name"])
+        with transaction.atomic():
+            genre = services.genre_create(name=body.validated_data["name"])
+            audit_record(action=Action.GENRE_CREATE, request=request, target=genre, details={"via": "api"})
         created = selectors.genre_list_queryset().get(pk=genre.pk)
         return Response(GenreSerializer(created).data, status=status.HTTP_201_CREATED)

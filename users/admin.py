@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import AuditedAdminMixin
 from users.models import PersonalAccessToken, User
 from users.services import token_revoke
 
@@ -52,8 +53,11 @@ class UserCreationForm(auth_forms.AdminUserCreationForm):
 
 
 @admin.register(User)
-class UserAdmin(auth_admin.UserAdmin):
-    """Accounts, with their rating statistics read-only (the ratings service maintains them)."""
+class UserAdmin(AuditedAdminMixin, auth_admin.UserAdmin):
+    """Accounts, with their rating statistics read-only (the ratings service maintains them).
+
+    Creations, changes (the fields named, never their values) and deletions are audited.
+    """
 
     form = UserChangeForm
     add_form = UserCreationForm

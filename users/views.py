@@ -16,6 +16,8 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from audit.actions import Action
+from audit.services import audit_record
 from config.api.throttling import (
     AccountIpRateThrottle,
     AccountRateThrottle,
@@ -93,6 +95,11 @@ class UserViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.G
             return [AccountRateThrottle(), AccountIpRateThrottle()]
         return []
 
+    def perform_create(self, serializer: BaseSerializer) -> None:
+        with transaction.atomic():
+            user = serializer.save()
+            audit_record(action=Action.USER_REGISTER, request=self.request, actor=user, target=user)
+
     @cache_response(tags=lambda request, kwargs: [user_tag(kwargs["username"])])
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().retrieve(request, *args, **kwargs)
@@ -106,7 +113,9 @@ class UserViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.G
         if request.method == "DELETE":
             # One delete, so the ratings app's pre_delete receiver keeps movie statistics exact
             # in the same transaction.
+            # Recorded first: the account's id is gone after the delete, its name stays in the event.
             with transaction.atomic():
+                audit_record(action=Action.USER_DELETE, request=request, actor=user, target=user)
                 user.delete()
             return Response(status=status.HTTP_204_NO_CONTENT)
         if request.method == "PATCH":
@@ -117,7 +126,10 @@ class UserViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.G
                 raise exceptions.PermissionDenied(PasswordSessionRequired.message, PasswordSessionRequired.code)
             serializer = self.get_serializer(user, data=request.data, partial=True)
             serializer.is_valid(raise_exception=True)
-            serializer.save()
+            before = {"email": user.email, "username": user.username}
+            with transaction.atomic():
+                serializer.save()
+                self._audit_account_changes(request, user, before)
             return Response(serializer.data)
         return Response(self.get_serializer(user).data)
 
@@ -137,10 +149,24 @@ class UserViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
         return Response(session)
 
+    @staticmethod
+    def _audit_account_changes(request: Request, user: User, before: dict[str, str]) -> None:
+        """Email and username changes, with the old and new values (they identify the account)."""
+        if user.email != before["email"]:
+            details = {"from": before["email"], "to": user.email}
+            audit_record(action=Action.USER_EMAIL_CHANGE, request=request, actor=user, target=user, details=details)
+        if user.username != before["username"]:
+            details = {"from": before["username"], "to": user.username}
+            audit_record(action=Action.USER_USERNAME_CHANGE, request=request, actor=user, target=user, details=details)
+
 
 @extend_schema_view(post=extend_schema(summary="Log in"))
 class LoginView(TokenObtainPairView):
-    """Exchange a username and password for an access and a refresh token (throttled per IP)."""
+    """Exchange a username and password for an access and a refresh token (throttled per IP).
+
+    A success is audited here; a failure is audited by `audit.signals` (Django's
+    `user_login_failed`, which `authenticate()` sends without the password).
+    """
 
     serializer_class = LoginSerializer
     pagination_class = None
@@ -149,11 +175,17 @@ class LoginView(TokenObtainPairView):
         self.login_throttle = LoginRateThrottle()
         return [self.login_throttle]
 
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer:
+        self.login_serializer = super().get_serializer(*args, **kwargs)
+        return self.login_serializer
+
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().post(request, *args, **kwargs)
         if response.status_code == status.HTTP_200_OK:
             # Only failed attempts count against the username (from any address).
             self.login_throttle.refund_username()
+            user = self.login_serializer.user  # type: ignore[attr-defined]  # set by TokenObtainSerializer.validate
+            audit_record(action=Action.AUTH_LOGIN, request=request, actor=user, details={"via": "api"})
         return response
 
 
@@ -268,5 +300,7 @@ class LogoutView(APIView):
     def post(self, request: Request) -> Response:
         serializer = LogoutSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        serializer.save()
+        with transaction.atomic():
+            serializer.save()
+            audit_record(action=Action.AUTH_LOGOUT, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "config",
+    "audit",
     "users",
     "movies",
     "ratings",
@@ -357,6 +358,10 @@ RATING_GLOBAL_MEAN_TTL = env.int("RATING_GLOBAL_MEAN_TTL", default=60)
 BENCH_FLOOR = env.bool("BENCH_FLOOR", default=False)
 # Where the MovieLens sample lives for tests and benchmarks; never committed to the repo.
 MOVIELENS_DIR = env("MOVIELENS_DIR", default="")
+
+# --- Audit trail ---------------------------------------------------------------------------
+# Events older than this are deleted by `prune_audit_events` (run daily by the scheduler).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 # --- Logging ------------------------------------------------------------------------------
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
