@@ -54,6 +54,7 @@ from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 from rest_framework.request import Request
 
+from config import metrics
 from config.api.versioning import request_version
 
 logger = logging.getLogger("config.cache")
@@ -90,6 +91,7 @@ _recovery_lock = threading.Lock()
 def warn_cache_unavailable(exc: Exception) -> None:
     """Log that the cache is down, at most once per interval per process."""
     global _last_warning
+    metrics.CACHE_ERRORS.inc()
     now = time.monotonic()
     if now - _last_warning >= _WARN_INTERVAL_SECONDS:
         _last_warning = now
@@ -302,6 +304,9 @@ def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> 
             except CACHE_ERRORS as exc:
                 warn_cache_unavailable(exc)
                 key, entry = None, None
+                metrics.CACHE_LOOKUPS.labels("error").inc()
+            else:
+                metrics.CACHE_LOOKUPS.labels("miss" if entry is None else "hit").inc()
 
             if entry is not None:
                 status, content_type, etag, content = _decode_entry(entry)

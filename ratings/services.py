@@ -39,6 +39,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config.cache import MOVIE_LISTS, invalidate_on_commit, movie_tag, user_tag
+from config.metrics import count_rating_write
 from movies.models import Movie
 from ratings.models import Rating
 from ratings.transfer import ImportFormat, ImportRow, match_rows, read_import_file
@@ -82,6 +83,7 @@ def rating_upsert(*, user: User, movie: Movie, score: Decimal, review: str) -> t
             )
             _add_to_statistics(movie_id=movie.pk, user_id=user.pk, count=1, total=score)
             _invalidate_caches_of(movie_id=movie.pk, username=user.username)
+            count_rating_write("create")
             return rating, True
         if rating.score == score and rating.review == review:
             return rating, False
@@ -91,6 +93,7 @@ def rating_upsert(*, user: User, movie: Movie, score: Decimal, review: str) -> t
         if difference:
             _add_to_statistics(movie_id=movie.pk, user_id=user.pk, count=0, total=difference)
         _invalidate_caches_of(movie_id=movie.pk, username=user.username)
+        count_rating_write("update")
         return rating, False
 
 
@@ -102,6 +105,7 @@ def rating_delete(*, rating: Rating) -> None:
         if deleted:
             _add_to_statistics(movie_id=rating.movie_id, user_id=rating.user_id, count=-1, total=-rating.score)
             _invalidate_caches_of(movie_id=rating.movie_id, username=rating.user.username)
+            count_rating_write("delete")
 
 
 def ratings_subtract_from_statistics(ratings: QuerySet[Rating]) -> None:

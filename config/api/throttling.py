@@ -34,6 +34,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
+from config import metrics
 from config.models import ThrottleCounter
 
 PRUNE_PROBABILITY = 0.01
@@ -141,6 +142,8 @@ class DatabaseRateThrottle(BaseThrottle):
         self.attempts = [count_attempt(self.scope, ident, rate) for ident in self.idents(request, view)]
         refused = [attempt for attempt in self.attempts if not attempt.allowed]
         self._wait = max((attempt.wait for attempt in refused), default=0.0)
+        if refused:
+            metrics.THROTTLED.labels(self.scope).inc()
         return not refused
 
     def wait(self) -> float | None:

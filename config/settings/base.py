@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.metrics.MetricsMiddleware",  # first: it times and counts everything below
     "config.middleware.RequestIdMiddleware",
     "config.middleware.ApiVersionHeadersMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
@@ -358,6 +359,10 @@ RATING_GLOBAL_MEAN_TTL = env.int("RATING_GLOBAL_MEAN_TTL", default=60)
 BENCH_FLOOR = env.bool("BENCH_FLOOR", default=False)
 # Where the MovieLens sample lives for tests and benchmarks; never committed to the repo.
 MOVIELENS_DIR = env("MOVIELENS_DIR", default="")
+
+# --- Metrics ------------------------------------------------------------------------------
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404 (config.metrics).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 # --- Audit trail ---------------------------------------------------------------------------
 # Events older than this are deleted by `prune_audit_events` (run daily by the scheduler).

@@ -1,0 +1,147 @@
+"""Prometheus metrics (SPEC section 16): what is recorded, and `/metrics`, which exposes it.
+
+Recording is a few in-memory (or, under gunicorn, mmap-file) increments per request. Under
+gunicorn each worker writes its own files in `PROMETHEUS_MULTIPROC_DIR`, and `/metrics` sums
+every worker's files, so the numbers are right whichever worker answers the scrape. The
+directory is created and emptied when the server starts, and dead workers are marked, by the
+hooks in `config/gunicorn.py`. Without the variable (tests, `runserver`) the metrics live in
+the process.
+
+Requests are labelled by the URL pattern that matched (`api/movies/<pk>/`), never the raw path,
+so a crawler cannot create a series per URL; unmatched paths share the `<unmatched>` label.
+
+`/metrics` is not public: a 404 unless `METRICS_TOKEN` is set, then a 401 unless the request
+carries `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time).
+"""
+
+import hmac
+import os
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from config.api.errors import problem_response
+
+# Latency buckets around this service's targets: most reads in single milliseconds, writes in tens.
+LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+QUERY_BUCKETS = (0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89)
+
+REQUESTS = Counter(
+    "http_requests_total", "HTTP requests by route pattern, method and status.", ["route", "method", "status"]
+)
+LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "Time to answer, by route pattern and method.",
+    ["route", "method"],
+    buckets=LATENCY_BUCKETS,
+)
+DB_QUERIES = Histogram(
+    "http_request_db_queries", "Database queries per request, by route pattern.", ["route"], buckets=QUERY_BUCKETS
+)
+CACHE_LOOKUPS = Counter("cache_lookups_total", "Response cache lookups by result: hit, miss or error.", ["result"])
+CACHE_ERRORS = Counter("cache_errors_total", "Cache (Redis) operations that failed; the service served without it.")
+RATING_WRITES = Counter("rating_writes_total", "Committed rating writes by operation.", ["operation"])
+THROTTLED = Counter("throttled_requests_total", "Requests refused by a throttle, by scope.", ["scope"])
+TASKS = Counter("tasks_total", "Background task runs by task name and outcome.", ["task", "state"])
+TASK_LATENCY = Histogram("task_duration_seconds", "Background task run time, by task name.", ["task"])
+
+UNMATCHED = "<unmatched>"
+_NAMED_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+_route_labels: dict[str, str] = {}
+
+
+def route_label(request: HttpRequest) -> str:
+    """The pattern that matched, as `api/movies/<pk>/` for both `path()` and DRF's regex routes."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return UNMATCHED
+    route = match.route
+    label = _route_labels.get(route)
+    if label is None:
+        label = _NAMED_GROUP.sub(r"<\1>", route).replace("^", "").replace("$", "").replace("\\", "")
+        _route_labels[route] = label
+    return label
+
+
+class MetricsMiddleware:
+    """Counts and times every request, and counts its database queries. Place it first."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        queries = [0]
+
+        def count(execute: Any, sql: Any, params: Any, many: Any, context: Any) -> Any:
+            queries[0] += 1
+            return execute(sql, params, many, context)
+
+        started = time.perf_counter()
+        with connection.execute_wrapper(count):
+            response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        route, method = route_label(request), request.method or ""
+        REQUESTS.labels(route, method, str(response.status_code)).inc()
+        LATENCY.labels(route, method).observe(elapsed)
+        DB_QUERIES.labels(route).observe(queries[0])
+        return response
+
+
+def count_rating_write(operation: str) -> None:
+    """Count a rating write once its transaction commits (`create`, `update` or `delete`)."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: RATING_WRITES.labels(operation).inc())
+
+
+def _registry() -> CollectorRegistry:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return registry
+    return REGISTRY
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """Every worker's metrics in Prometheus' text format, for holders of METRICS_TOKEN."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        raise Http404
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), token.encode()):
+        response = problem_response(401, "Send Authorization: Bearer <METRICS_TOKEN>.", "not_authenticated")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+
+
+def connect_celery_signals() -> None:
+    """Count task runs and failures, and time them, from Celery's signals (call where Celery is set up)."""
+    from celery import signals
+
+    started: dict[str, float] = {}
+
+    @signals.task_prerun.connect(weak=False)
+    def _prerun(task_id: str, task: Any, **kwargs: Any) -> None:
+        started[task_id] = time.perf_counter()
+
+    @signals.task_postrun.connect(weak=False)
+    def _postrun(task_id: str, task: Any, state: str | None = None, **kwargs: Any) -> None:
+        began = started.pop(task_id, None)
+        if began is not None:
+            TASK_LATENCY.labels(task.name).observe(time.perf_counter() - began)
+        TASKS.labels(task.name, (state or "unknown").lower()).inc()
