@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
+from config import tracing
 from config.api.errors import problem_response
 from config.api.versioning import API_PATH_PREFIX, version_from_accept
 from config.logging import request_id_var
@@ -21,7 +22,11 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class RequestIdMiddleware:
-    """Accepts or generates `X-Request-ID`, echoes it, and writes one log line per request."""
+    """Accepts or generates `X-Request-ID`, echoes it, and writes one log line per request.
+
+    It also continues an incoming W3C `traceparent` for the logs (config.tracing): its trace id
+    is in every log line of the request, with or without the OpenTelemetry SDK.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -31,6 +36,7 @@ class RequestIdMiddleware:
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
+        trace_token = tracing.trace_var.set(tracing.begin(request.headers.get("traceparent")))
         started = time.perf_counter()
         try:
             response = self.get_response(request)
@@ -54,6 +60,7 @@ class RequestIdMiddleware:
             )
             return response
         finally:
+            tracing.trace_var.reset(trace_token)
             request_id_var.reset(token)
 
 

@@ -377,11 +377,11 @@ LOGGING: dict[str, Any] = {
     "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
     "formatters": {
         "console": {
-            "format": "%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s",
+            "format": "%(asctime)s %(levelname)-7s [%(request_id)s trace=%(trace_id)s] %(name)s: %(message)s",
         },
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(trace_id)s %(span_id)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },

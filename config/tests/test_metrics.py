@@ -69,7 +69,9 @@ def test_latency_histograms_are_exposed_per_route(client, metrics_token):
     samples = scrape(client)
     key = ("http_request_duration_seconds_count", (("method", "GET"), ("route", "health/live")))
     assert samples[key] >= 1
-    buckets = [k for k in samples if k[0] == "http_request_duration_seconds_bucket" and ("route", "health/live") in k[1]]
+    buckets = [
+        k for k in samples if k[0] == "http_request_duration_seconds_bucket" and ("route", "health/live") in k[1]
+    ]
     assert len(buckets) >= 10
 
 
