@@ -106,8 +106,14 @@ class Bench:
         self.results["similarity"][name] = {"seconds": seconds, "peak_rss_mib": peak_mib}
         log(f"  similar-movie model, {name}: {seconds:.1f} s, peak memory {peak_mib:.0f} MiB")
 
-    def start_server(self) -> None:
-        self.stack.start_server(WORKERS)
+    def start_server(self, **env: str) -> None:
+        """bin/serve through the shared stack; `env` adds variables for this server only."""
+        saved = dict(self.stack.env)
+        self.stack.env.update(env)
+        try:
+            self.stack.start_server(WORKERS)
+        finally:
+            self.stack.env = saved
 
     def stop_server(self) -> None:
         self.stack.stop_server()
@@ -217,6 +223,21 @@ class Bench:
         )
         self.results["recompute_after_writes"] = self.manage("recompute_statistics").strip()
         log(f"  after the writes: {self.results['recompute_after_writes']}")
+        self.metrics_overhead()
+
+    def metrics_overhead(self) -> None:
+        """The floor and the liveness probe with metrics recorded and without, on the same server."""
+        overhead: dict[str, dict[str, Any]] = {}
+        for label, enabled in (("metrics on", "true"), ("metrics off", "false")):
+            self.stop_server()
+            self.start_server(METRICS_ENABLED=enabled)
+            for path in ("/api/_floor", "/health/live"):
+                self.wrk("get.lua", BENCH_PATH=path, BENCH_BUST="0", duration="3s")  # warm up
+                overhead[f"{path}, {label}"] = result = self.wrk("get.lua", BENCH_PATH=path, BENCH_BUST="0")
+                log(f"  {path}, {label}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.2f} ms")
+        self.results["metrics_overhead"] = overhead
+        self.stop_server()
+        self.start_server()
 
     def imports(self) -> None:
         if (MOVIELENS_DIR / "ratings.csv").exists():

@@ -28,3 +28,7 @@ keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 30
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
+
+# Prometheus' multiprocess mode (config/metrics.py): the metrics directory is chosen, emptied when
+# the server starts and told about exited workers by these hooks (config/gunicorn.py).
+from config.gunicorn import child_exit, on_exit, on_starting  # noqa: E402, F401

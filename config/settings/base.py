@@ -363,6 +363,8 @@ MOVIELENS_DIR = env("MOVIELENS_DIR", default="")
 # --- Metrics ------------------------------------------------------------------------------
 # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404 (config.metrics).
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Off only to measure what recording costs (the benchmark); then nothing is recorded.
+METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 
 # --- Audit trail ---------------------------------------------------------------------------
 # Events older than this are deleted by `prune_audit_events` (run daily by the scheduler).

@@ -1,5 +1,7 @@
 import pytest
+from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -76,18 +78,23 @@ def test_latency_histograms_are_exposed_per_route(client, metrics_token):
 
 
 @pytest.mark.django_db
-def test_database_queries_per_request_are_observed(client, metrics_token, django_user_model):
-    def observed() -> tuple[float, float]:
-        labels = {"route": "api/users/<username>/"}
-        count = REGISTRY.get_sample_value("http_request_db_queries_count", labels) or 0.0
-        return count, REGISTRY.get_sample_value("http_request_db_queries_sum", labels) or 0.0
+def test_database_queries_are_counted_per_route(client, metrics_token, django_user_model):
+    def counted() -> float:
+        return REGISTRY.get_sample_value("http_db_queries_total", {"route": "api/users/<username>/"}) or 0.0
 
     django_user_model.objects.create(username="counted")
-    count, total = observed()
-    assert client.get("/api/users/counted/").status_code == 200
-    new_count, new_total = observed()
-    assert new_count == count + 1
-    assert new_total > total  # the profile is read from the database
+    before = counted()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/users/counted/").status_code == 200
+    assert counted() == before + len(queries) > before
+
+
+def test_unknown_methods_share_one_label(client, metrics_token):
+    client.generic("BREW", "/health/live")
+    client.generic("BREW2", "/health/live")
+    samples = scrape(client)
+    assert not any(("method", "BREW") in labels for _, labels in samples)
+    assert requests_to(samples, "health/live", method="other", status="405") >= 2
 
 
 def test_route_labels_are_the_patterns_with_their_converters():
@@ -112,3 +119,13 @@ def test_the_view_reads_every_workers_files_in_multiprocess_mode(tmp_path, monke
     request = RequestFactory().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     body = metrics_view(request).content.decode()
     assert "worker_probe_total 203.0" in body
+
+
+def test_with_metrics_disabled_nothing_is_recorded(client, metrics_token, settings):
+    labels = {"route": "health/live", "method": "GET", "status": "200"}
+    before = REGISTRY.get_sample_value("http_requests_total", labels) or 0.0
+    settings.METRICS_ENABLED = False
+    from django.test import Client
+
+    Client().get("/health/live")  # a new client loads the middleware anew
+    assert (REGISTRY.get_sample_value("http_requests_total", labels) or 0.0) == before
