@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: audit bench fuzz faults soak run test lint typecheck contracts migrations-check deploy-check schema-check pytest install lock services clean
+.PHONY: audit bench fuzz faults soak run test lint typecheck contracts migrations-check deploy-check deploy-lint schema-check pytest install lock services clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,9 @@ run: install
 	@echo ""
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## test: every gate CI runs: lint, format, types, import contracts, migrations, deploy check, schema, tests
-test: install lint typecheck contracts migrations-check deploy-check schema-check pytest
+## test: every gate CI runs: lint, format, types, import contracts, migrations, deploy check and
+## the deploy/ files, schema, tests
+test: install lint typecheck contracts migrations-check deploy-check deploy-lint schema-check pytest
 
 lint: install
 	$(BIN)/ruff check .
@@ -49,6 +50,15 @@ deploy-check: install
 	DJANGO_SETTINGS_MODULE=config.settings.production \
 	SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## deploy-lint: Prometheus configuration, alert rules and their unit tests, compose files
+deploy-lint:
+	promtool check config --syntax-only deploy/prometheus/prometheus.yml
+	promtool check rules deploy/prometheus/alerts.yml
+	promtool test rules deploy/prometheus/alerts_test.yml
+	@if command -v docker-compose >/dev/null; then \
+		docker-compose config --quiet && docker-compose --profile observability config --quiet && echo "compose files: valid"; \
+	else echo "docker-compose not installed: compose files not validated"; fi
 
 schema-check: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
