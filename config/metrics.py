@@ -168,19 +168,28 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
 
 
+_task_started: dict[str, float] = {}
+
+
 def connect_celery_signals() -> None:
-    """Count task runs and failures, and time them, from Celery's signals (call where Celery is set up)."""
+    """Count task runs and failures, and time them, from Celery's signals (call where Celery is set up).
+
+    In the worker, with prefork, set PROMETHEUS_MULTIPROC_DIR for the worker too and expose its
+    files (docs/observability.md).
+    """
     from celery import signals
 
-    started: dict[str, float] = {}
+    signals.task_prerun.connect(task_started, weak=False, dispatch_uid="metrics_task_started")
+    signals.task_postrun.connect(task_finished, weak=False, dispatch_uid="metrics_task_finished")
 
-    @signals.task_prerun.connect(weak=False)
-    def _prerun(task_id: str, task: Any, **kwargs: Any) -> None:
-        started[task_id] = time.perf_counter()
 
-    @signals.task_postrun.connect(weak=False)
-    def _postrun(task_id: str, task: Any, state: str | None = None, **kwargs: Any) -> None:
-        began = started.pop(task_id, None)
-        if began is not None:
-            TASK_LATENCY.labels(task.name).observe(time.perf_counter() - began)
-        TASKS.labels(task.name, (state or "unknown").lower()).inc()
+def task_started(task_id: str, **kwargs: Any) -> None:
+    _task_started[task_id] = time.perf_counter()
+
+
+def task_finished(task_id: str, task: Any, state: str | None = None, **kwargs: Any) -> None:
+    """`task_postrun`: one run of `task` ended in `state` (SUCCESS, FAILURE, RETRY, ...)."""
+    began = _task_started.pop(task_id, None)
+    if began is not None:
+        TASK_LATENCY.labels(task.name).observe(time.perf_counter() - began)
+    TASKS.labels(task.name, (state or "unknown").lower()).inc()

@@ -17,7 +17,7 @@ The standard `OTEL_*` variables (`OTEL_SERVICE_NAME`, `OTEL_EXPORTER_OTLP_HEADER
 import os
 import re
 import secrets
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 # (trace id, span id) of the current request or task, as 32 and 16 lowercase hex digits.
@@ -121,6 +121,9 @@ def unconfigure_tracing() -> None:
     _enabled = False
 
 
+_task_tokens: dict[str, Token[tuple[str, str]]] = {}
+
+
 def connect_celery_signals() -> None:
     """Carry the trace of the request that queues a task into the task's log lines (SDK off or on).
 
@@ -129,21 +132,26 @@ def connect_celery_signals() -> None:
     """
     from celery import signals
 
-    @signals.before_task_publish.connect(weak=False)
-    def _inject(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        traceparent = current_traceparent()
-        if headers is not None and traceparent and "traceparent" not in headers:
-            headers["traceparent"] = traceparent
+    signals.before_task_publish.connect(inject_traceparent, weak=False, dispatch_uid="tracing_inject")
+    signals.task_prerun.connect(enter_task_trace, weak=False, dispatch_uid="tracing_enter")
+    signals.task_postrun.connect(leave_task_trace, weak=False, dispatch_uid="tracing_leave")
 
-    @signals.task_prerun.connect(weak=False)
-    def _extract(task: Any = None, **kwargs: Any) -> None:
-        request = getattr(task, "request", None)
-        header = getattr(request, "traceparent", None) or (getattr(request, "headers", None) or {}).get("traceparent")
-        task._trace_token = trace_var.set(begin(header))
 
-    @signals.task_postrun.connect(weak=False)
-    def _reset(task: Any = None, **kwargs: Any) -> None:
-        token = getattr(task, "_trace_token", None)
-        if token is not None:
-            trace_var.reset(token)
-            task._trace_token = None
+def inject_traceparent(headers: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """`before_task_publish`: queue the current trace with the task (unless the caller gave one)."""
+    traceparent = current_traceparent()
+    if headers is not None and traceparent:
+        headers.setdefault("traceparent", traceparent)
+
+
+def enter_task_trace(task_id: str, task: Any, **kwargs: Any) -> None:
+    """`task_prerun`: continue the queued trace (or start one) for the task's log lines."""
+    request = task.request
+    header = getattr(request, "traceparent", None) or (getattr(request, "headers", None) or {}).get("traceparent")
+    _task_tokens[task_id] = trace_var.set(begin(header))
+
+
+def leave_task_trace(task_id: str, **kwargs: Any) -> None:
+    token = _task_tokens.pop(task_id, None)
+    if token is not None:
+        trace_var.reset(token)
