@@ -7,11 +7,14 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from audit.actions import Action
 from audit.admin import AuditedAdminMixin
+from audit.services import audit_record
 from users.models import PersonalAccessToken, User
 from users.services import token_revoke
 
@@ -56,7 +59,8 @@ class UserCreationForm(auth_forms.AdminUserCreationForm):
 class UserAdmin(AuditedAdminMixin, auth_admin.UserAdmin):
     """Accounts, with their rating statistics read-only (the ratings service maintains them).
 
-    Creations, changes (the fields named, never their values) and deletions are audited.
+    Creations, changes (the fields named, never their values), password changes and deletions
+    are audited.
     """
 
     form = UserChangeForm
@@ -75,6 +79,20 @@ class UserAdmin(AuditedAdminMixin, auth_admin.UserAdmin):
     # Counting every matching row on each changelist page is slow with hundreds of
     # thousands of imported accounts.
     show_full_result_count = False
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        # One transaction: the new password and its audit event commit together.
+        with transaction.atomic():
+            return super().user_change_password(request, id, form_url)
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        entry = super().log_change(request, obj, message)
+        match = request.resolver_match
+        # Django names the password view `auth_user_password_change` whatever the user model.
+        if match is not None and match.url_name == "auth_user_password_change":
+            details = {"via": "admin", "usable": obj.has_usable_password()}
+            audit_record(action=Action.USER_PASSWORD_CHANGE, request=request, target=obj, details=details)
+        return entry
 
 
 @admin.register(PersonalAccessToken)

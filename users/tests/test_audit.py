@@ -111,3 +111,16 @@ def test_staff_edits_of_an_account_name_the_fields_but_not_their_values(client, 
     event = AuditEvent.objects.get(action="user.update")
     assert event.actor == staff_user and event.target_id == str(user.pk)
     assert "is_staff" in event.details["fields"]
+
+
+def test_a_password_set_by_staff_in_the_admin_is_audited_without_the_password(client, staff_user, user):
+    client.force_login(staff_user)
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+    new = "a-new-long-password-4321"
+    response = client.post(url, {"password1": new, "password2": new, "set_usable_password": "true"})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="user.password_change")
+    assert (event.actor, event.target_id, event.details) == (staff_user, str(user.pk), {"via": "admin", "usable": True})
+    assert new not in repr(list(AuditEvent.objects.values_list()))
+    user.refresh_from_db()
+    assert user.check_password(new)
