@@ -10,14 +10,17 @@ Prometheus' multiprocess mode (config.metrics): each worker writes its metrics t
   any worker imports prometheus_client;
 - empties it when the server starts (`on_starting`), so counters from a previous run never leak
   into this one (only `*.db` files are removed, in case it points somewhere shared);
-- tells the client when a worker exits (`child_exit`), so its live gauges stop counting.
+- tells the client when a worker exits (`child_exit`), so its live gauges stop counting;
+- removes the directory it made itself when the server stops (`on_exit`).
 """
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
 
+_OWN_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"movies-metrics-{os.getpid()}"))
 
 
@@ -33,3 +36,8 @@ def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server: Any) -> None:
+    if _OWN_DIRECTORY:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
