@@ -10,8 +10,8 @@ the process.
 Requests are labelled by the URL pattern that matched (`api/movies/<pk>/`), never the raw path,
 so a crawler cannot create a series per URL; unmatched paths share the `<unmatched>` label.
 
-`/metrics` is not public: a 404 unless `METRICS_TOKEN` is set, then a 401 unless the request
-carries `Authorization: Bearer <METRICS_TOKEN>` (compared in constant time).
+`/metrics` is not public: it answers only `Authorization: Bearer <METRICS_TOKEN>` (compared in
+constant time); otherwise, and always when `METRICS_TOKEN` is unset, it is a 404.
 """
 
 import hmac
@@ -37,8 +37,6 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-
-from config.api.errors import problem_response
 
 # Latency buckets around this service's targets: most reads in single milliseconds, writes in tens.
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -158,13 +156,11 @@ def _registry() -> CollectorRegistry:
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """Every worker's metrics in Prometheus' text format, for holders of METRICS_TOKEN."""
     token = settings.METRICS_TOKEN
-    if not token:
-        raise Http404
     scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), token.encode()):
-        response = problem_response(401, "Send Authorization: Bearer <METRICS_TOKEN>.", "not_authenticated")
-        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
-        return response
+    # Without the token the endpoint does not exist, as far as the caller can tell: the same 404
+    # whether METRICS_TOKEN is unset, the header missing or the token wrong.
+    if not token or scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), token.encode()):
+        raise Http404
     return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
 
 
