@@ -57,8 +57,8 @@ def metrics_overhead(overhead: dict | None) -> str:
 ## What metrics cost
 
 The same gunicorn server restarted with `METRICS_ENABLED=false` (no metrics middleware); every
-other line of the stack is unchanged. Recording is a counter, two histograms and a query-count
-wrapper per request, written to memory-mapped files (multiprocess mode).
+other line of the stack is unchanged. Recording is a counter and a histogram per request (and a
+query counter when it ran SQL), written to memory-mapped files (multiprocess mode).
 
 {chr(10).join(rows)}
 """
