@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.actions import Action
@@ -73,3 +75,14 @@ def test_an_admin_login_and_a_failed_one_are_recorded_without_the_password(clien
     assert (succeeded.action, succeeded.actor) == ("auth.login", staff_user)
     assert succeeded.client_address == "127.0.0.1"
     assert all("wrong-guess" not in str(value) for value in AuditEvent.objects.values_list())
+
+
+def test_the_changelist_costs_the_same_queries_whatever_its_size(staff_admin, user):
+    counts = []
+    for size in (3, 60):
+        for _ in range(size - AuditEvent.objects.count()):
+            audit_record(action=Action.AUTH_LOGIN, actor=user)
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_admin.get(CHANGELIST).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
