@@ -21,6 +21,7 @@ from typing import Any
 from celery import Celery, signals
 from celery.beat import PersistentScheduler
 
+from config import metrics, tracing
 from config.logging import request_id_var
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -28,6 +29,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Task runs and failures on /metrics, and the queuing request's trace id in the task's log lines.
+metrics.connect_celery_signals()
+tracing.connect_celery_signals()
+
+
+@signals.worker_process_init.connect(dispatch_uid="config.celery.tracing")
+def _configure_tracing(**kwargs: Any) -> None:
+    """The OpenTelemetry SDK in each worker process, after the fork (a no-op without an endpoint)."""
+    tracing.configure_tracing()
+
 
 logger = logging.getLogger("config.celery")
 

@@ -131,3 +131,15 @@ def test_the_prune_command_refuses_a_retention_under_a_day():
     with pytest.raises(CommandError, match="at least 1"):
         call_command("prune_audit_events", "--days", "0")
     assert AuditEvent.objects.count() == 1
+
+
+def test_the_daily_task_prunes_by_the_retention_and_beat_schedules_it(settings):
+    from audit.tasks import prune_audit_events
+
+    settings.AUDIT_RETENTION_DAYS = 30
+    aged(31)
+    kept = aged(1)
+    assert prune_audit_events.apply().get() == 1
+    assert list(AuditEvent.objects.all()) == [kept]
+    entry = settings.CELERY_BEAT_SCHEDULE["prune-audit-events"]
+    assert (entry["task"], entry["schedule"]) == ("audit.tasks.prune_audit_events", 24 * 60 * 60)

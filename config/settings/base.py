@@ -195,6 +195,8 @@ def _beat_schedule(cron: str) -> dict[str, Any]:
 
 
 CELERY_BEAT_SCHEDULE = _beat_schedule(SIMILARITY_REBUILD_SCHEDULE)
+# The audit trail keeps AUDIT_RETENTION_DAYS; older events go once a day (docs/audit.md).
+CELERY_BEAT_SCHEDULE["prune-audit-events"] = {"task": "audit.tasks.prune_audit_events", "schedule": 24 * 60 * 60}
 
 # --- Proxies ------------------------------------------------------------------------------
 # The request scheme comes from a proxy header only when the deployment says a proxy sets it:
