@@ -21,7 +21,7 @@ from typing import Any
 from celery import Celery, signals
 from celery.beat import PersistentScheduler
 
-from config import metrics, tracing
+from config import tracing
 from config.logging import request_id_var
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -30,9 +30,25 @@ app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Task runs and failures on /metrics, and the queuing request's trace id in the task's log lines.
-metrics.connect_celery_signals()
+# The queuing request's trace id in the task's log lines.
 tracing.connect_celery_signals()
+
+
+# Task runs and failures on /metrics. config.metrics is imported on first use, not here: this
+# module is imported with the `config` package, which gunicorn's configuration imports before
+# config/gunicorn.py has prepared the metrics directory.
+@signals.task_prerun.connect(dispatch_uid="config.celery.metrics_started")
+def _count_task_started(task_id: str, **kwargs: Any) -> None:
+    from config import metrics
+
+    metrics.task_started(task_id)
+
+
+@signals.task_postrun.connect(dispatch_uid="config.celery.metrics_finished")
+def _count_task_finished(task_id: str, task: Any, state: str | None = None, **kwargs: Any) -> None:
+    from config import metrics
+
+    metrics.task_finished(task_id, task=task, state=state)
 
 
 @signals.worker_process_init.connect(dispatch_uid="config.celery.tracing")

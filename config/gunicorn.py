@@ -8,8 +8,9 @@ Prometheus' multiprocess mode (config.metrics): each worker writes its metrics t
 
 - sets the directory when the environment does not (one per server, under the temp dir), before
   any worker imports prometheus_client;
-- empties it when the server starts (`on_starting`), so counters from a previous run never leak
-  into this one (only `*.db` files are removed, in case it points somewhere shared);
+- creates and empties it when gunicorn reads this file (before the application is preloaded),
+  so counters from a previous run never leak into this one (only `*.db` files are removed, in
+  case it points somewhere shared);
 - tells the client when a worker exits (`child_exit`), so its live gauges stop counting;
 - removes the directory it made itself when the server stops (`on_exit`).
 """
@@ -24,12 +25,19 @@ _OWN_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(Path(tempfile.gettempdir()) / f"movies-metrics-{os.getpid()}"))
 
 
-def on_starting(server: Any) -> None:
-    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+def _prepare(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob("*.db"):
         stale.unlink(missing_ok=True)
-    server.log.info("Prometheus multiprocess directory: %s", directory)
+
+
+# Now, while gunicorn reads its configuration: with preload_app the application (and its
+# metrics) is imported before any server hook runs.
+_prepare(Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]))
+
+
+def on_starting(server: Any) -> None:
+    server.log.info("Prometheus multiprocess directory: %s", os.environ["PROMETHEUS_MULTIPROC_DIR"])
 
 
 def child_exit(server: Any, worker: Any) -> None:

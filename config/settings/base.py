@@ -381,7 +381,7 @@ LOGGING: dict[str, Any] = {
     "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
     "formatters": {
         "console": {
-            "format": "%(asctime)s %(levelname)-7s [%(request_id)s trace=%(trace_id)s] %(name)s: %(message)s",
+            "format": "%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s (trace %(trace_id)s)",
         },
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
