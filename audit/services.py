@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework.throttling import BaseThrottle
 
 from audit.actions import Action
 from audit.models import AuditEvent
+from config.api.throttling import client_ip
 from config.logging import request_id_var
 
 logger = logging.getLogger("audit")
@@ -31,9 +31,8 @@ def client_address(request: Any) -> str | None:
 
     A value that is not an IP address (a forged header) is dropped rather than stored.
     """
-    ident = BaseThrottle().get_ident(request)
     try:
-        return str(ipaddress.ip_address(ident or ""))
+        return str(ipaddress.ip_address(client_ip(request)))
     except ValueError:
         return None
 

@@ -122,5 +122,5 @@ class PersonalAccessTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[PersonalAccessToken]) -> None:
         tokens = list(queryset.filter(revoked_at=None))
         for token in tokens:
-            token_revoke(token=token)
+            token_revoke(token=token, request=request)
         self.message_user(request, _("Revoked %(count)d token(s).") % {"count": len(tokens)}, messages.SUCCESS)

@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from audit.actions import Action
+from audit.services import audit_record
 from users.models import IMPORTED_USERNAME_PREFIX, RESERVED_USERNAMES, PersonalAccessToken, User, normalise_username
 from users.selectors import user_holding
 from users.tokens import (
@@ -139,14 +141,16 @@ def user_update(*, user: User, **fields: Any) -> User:
     return user
 
 
-def user_password_change(*, user: User, new_password: str) -> dict[str, str]:
+def user_password_change(*, user: User, new_password: str, request: Any = None) -> dict[str, str]:
     """Set a new password (already validated); every session and personal token of the user ends.
 
     Returns `{access, refresh}`: a fresh session for the caller, minted after the change.
+    Audited in the same transaction (`request` gives the address and request id).
     """
     with transaction.atomic():
         user.set_password(new_password)
         user.save()
+        audit_record(action=Action.USER_PASSWORD_CHANGE, request=request, actor=user, target=user)
         return session_pair(user)
 
 
@@ -192,21 +196,24 @@ def password_reset_email_send(*, email: str) -> int:
     return sent
 
 
-def password_reset_confirm(*, user: User, new_password: str) -> None:
+def password_reset_confirm(*, user: User, new_password: str, request: Any = None) -> None:
     """Set the new password (already validated) of the account a valid link named.
 
     The link stops working (the token covers the password hash) and every session and
-    personal token of the user ends.
+    personal token of the user ends. Audited in the same transaction.
     """
     with transaction.atomic():
         user.set_password(new_password)
         user.save()
+        audit_record(action=Action.USER_PASSWORD_RESET, request=request, actor=user, target=user)
 
 
 # --- Personal access tokens -------------------------------------------------------------------
 
 
-def token_create(*, owner: User, name: str, scopes: list[str], expires_in_days: int) -> tuple[PersonalAccessToken, str]:
+def token_create(
+    *, owner: User, name: str, scopes: list[str], expires_in_days: int, request: Any = None
+) -> tuple[PersonalAccessToken, str]:
     """Create a personal access token; returns it and its secret (shown to the user once).
 
     The owner's row is locked so that concurrent creations count live tokens one at a time.
@@ -242,6 +249,8 @@ def token_create(*, owner: User, name: str, scopes: list[str], expires_in_days: 
                 )
         except IntegrityError as exc:  # the name constraint; the lock makes this unlikely
             raise name_taken from exc
+        details = {"prefix": token.prefix, "scopes": token.scopes, "expires_at": token.expires_at.isoformat()}
+        audit_record(action=Action.TOKEN_CREATE, request=request, actor=owner, target=token, details=details)
     return token, secret
 
 
@@ -250,6 +259,13 @@ def normalised_scopes(scopes: list[str]) -> list[str]:
     return ["read", "write"] if "write" in scopes else ["read"]
 
 
-def token_revoke(*, token: PersonalAccessToken) -> None:
-    """Revoke a token for good: it stops working at once and leaves its owner's list."""
-    PersonalAccessToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
+def token_revoke(*, token: PersonalAccessToken, request: Any = None) -> None:
+    """Revoke a token for good: it stops working at once and leaves its owner's list.
+
+    Audited with who revoked it (the owner, or staff in the admin) when it was still live.
+    """
+    with transaction.atomic():
+        revoked = PersonalAccessToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
+        if revoked:
+            details = {"prefix": token.prefix, "owner": token.owner.username}
+            audit_record(action=Action.TOKEN_REVOKE, request=request, target=token, details=details)

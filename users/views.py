@@ -145,7 +145,7 @@ class UserViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.G
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         session = services.user_password_change(
-            user=cast(User, request.user), new_password=serializer.validated_data["new_password"]
+            user=cast(User, request.user), new_password=serializer.validated_data["new_password"], request=request
         )
         return Response(session)
 
@@ -242,7 +242,9 @@ class PasswordResetConfirmView(APIView):
         serializer = PasswordResetConfirmSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.password_reset_confirm(
-            user=serializer.validated_data["user"], new_password=serializer.validated_data["new_password"]
+            user=serializer.validated_data["user"],
+            new_password=serializer.validated_data["new_password"],
+            request=request,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -283,12 +285,14 @@ class PersonalAccessTokenViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = PersonalAccessTokenCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, secret = services.token_create(owner=cast(User, request.user), **serializer.validated_data)
+        token, secret = services.token_create(
+            owner=cast(User, request.user), request=request, **serializer.validated_data
+        )
         body = PersonalAccessTokenCreatedSerializer(token, context={"secret": secret}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: PersonalAccessToken) -> None:
-        services.token_revoke(token=instance)
+        services.token_revoke(token=instance, request=self.request)
 
 
 class LogoutView(APIView):

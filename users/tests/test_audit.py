@@ -124,3 +124,40 @@ def test_a_password_set_by_staff_in_the_admin_is_audited_without_the_password(cl
     assert new not in repr(list(AuditEvent.objects.values_list()))
     user.refresh_from_db()
     assert user.check_password(new)
+
+
+def test_a_password_change_through_the_api_is_audited_without_the_password(user_client, user):
+    body = {"current_password": PASSWORD, "new_password": "another-long-passphrase-77"}
+    response = user_client.post(reverse("user-password"), body, format="json", HTTP_X_REQUEST_ID="pw-1")
+    assert response.status_code == 200
+    event = AuditEvent.objects.get(action="user.password_change")
+    assert (event.actor, event.target_id, event.request_id) == (user, str(user.pk), "pw-1")
+    assert "another-long" not in repr(list(AuditEvent.objects.values_list()))
+
+
+def test_a_password_reset_through_an_emailed_link_is_audited(api_client, user):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    body = {
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "new_password": "another-long-passphrase-77",
+    }
+    assert api_client.post(reverse("password-reset-confirm"), body, format="json").status_code == 204
+    event = AuditEvent.objects.get(action="user.password_reset")
+    assert (event.actor, event.target_id) == (user, str(user.pk))
+
+
+def test_creating_and_revoking_a_personal_token_are_audited_without_the_secret(user_client, user):
+    created = user_client.post(
+        reverse("personal-access-token-list"), {"name": "ci", "scopes": ["read"]}, format="json"
+    ).json()
+    detail = reverse("personal-access-token-detail", args=[created["id"]])
+    assert user_client.delete(detail).status_code == 204
+    assert user_client.delete(detail).status_code == 404  # a second revocation records nothing
+    events = list(AuditEvent.objects.order_by("id").values_list("action", "actor", "target_id"))
+    assert events == [("token.create", user.pk, str(created["id"])), ("token.revoke", user.pk, str(created["id"]))]
+    assert created["token"] not in repr(list(AuditEvent.objects.values_list()))
+    assert AuditEvent.objects.get(action="token.create").details["prefix"] == created["prefix"]
