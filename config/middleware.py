@@ -5,12 +5,14 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from http import HTTPStatus
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
-from config.api.errors import problem_response
+from config.api.errors import PROBLEM_CONTENT_TYPE, problem_response
 from config.api.versioning import API_PATH_PREFIX, version_from_accept
 from config.logging import request_id_var
 
@@ -109,3 +111,97 @@ class ContentSecurityPolicyMiddleware:
         if settings.CONTENT_SECURITY_POLICY:
             response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+# The methods some view of this API answers; any other (TRACE, CONNECT, PROPFIND, ...) is a 405
+# before authentication runs, not the 401 or 403 that DRF's permission checks would give first.
+_API_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
+
+
+class UnknownMethodMiddleware:
+    """Answers a method no API view implements with a problem-details 405 and an `Allow` header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PATH_PREFIX) and request.method not in _API_METHODS:
+            try:
+                match = resolve(request.path_info)
+            except Resolver404:
+                return self.get_response(request)  # unknown path: the 404 says more than a 405
+            response = problem_response(
+                405, f"Method {request.method} is not allowed here; see the Allow header.", "method_not_allowed"
+            )
+            response["Allow"] = ", ".join(_allowed_methods(match.func))
+            return response
+        return self.get_response(request)
+
+
+def _allowed_methods(view: Callable[..., HttpResponse]) -> list[str]:
+    actions = getattr(view, "actions", None)  # a DRF viewset route: its method-to-action map
+    if actions is not None:
+        methods = {method.upper() for method in actions} | {"OPTIONS"}
+    else:
+        view_class = getattr(view, "view_class", None) or getattr(view, "cls", None)
+        names = getattr(view_class, "http_method_names", ["get"])
+        methods = {name.upper() for name in names if view_class and hasattr(view_class, name)} | {"OPTIONS"}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods & _API_METHODS)
+
+
+class ApiProblemsMiddleware:
+    """Every error under /api/ is problem details, in development (`DEBUG=true`) too.
+
+    - A write to an API path missing its trailing slash is a 404 saying which path to use: Django's
+      APPEND_SLASH cannot redirect a POST (the body would be lost) and raises a RuntimeError
+      under DEBUG instead.
+    - Any other error response that is not problem details by then (Django's DEBUG pages for
+      an unknown path or an exception) is replaced by the problem body of its status, so no
+      debug page ever reaches an API client. The traceback is still logged by `django.request`.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(API_PATH_PREFIX):
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD") and not request.path_info.endswith("/"):
+            with_slash = f"{request.path_info}/"
+            if not _resolves(request.path_info) and _resolves(with_slash):
+                return problem_response(
+                    404,
+                    f"API paths end with a slash: send this {request.method} to {request.path}/ instead.",
+                    "trailing_slash_missing",
+                )
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
+            return _problem_for(response)
+        return response
+
+
+def _resolves(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+def _problem_for(response: HttpResponse) -> HttpResponse:
+    status = response.status_code
+    if status == 404:
+        return problem_response(404, "No such resource. See /api/docs/ for the paths.", "not_found")
+    if status >= 500:
+        return problem_response(
+            status, "Something went wrong on our side. Quote the request_id when reporting it.", "server_error"
+        )
+    replacement = problem_response(
+        status, HTTPStatus(status).phrase, HTTPStatus(status).phrase.lower().replace(" ", "_")
+    )
+    for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+        if header in response:
+            replacement[header] = response[header]
+    return replacement

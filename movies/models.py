@@ -1,11 +1,76 @@
-"""The catalogue: movies and the genres they belong to."""
+"""The catalogue: movies and the genres they belong to.
 
+The rules for a movie's fields live here, once, as model field validators: the admin's forms,
+the API's write serializer and the MovieLens importer all apply them, and database check
+constraints hold the ranges for any other path (docs/movies.md, "Field rules").
+"""
+
+import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.deconstruct import deconstructible
 
 TWO_PLACES = Decimal("0.01")
+
+# The first year a movie can have: the earliest surviving motion pictures are from the 1870s.
+YEAR_MIN = 1870
+# The database's static bound. The real upper bound, next year, moves every January, so it is
+# checked by `validate_year_not_after_next_year`; the constraint only refuses what no calendar
+# will make valid for generations (a mistyped 2500), whatever path wrote it.
+YEAR_DB_MAX = 2200
+IMDB_ID_PATTERN = r"^tt\d{7,}$"
+IMDB_ID_MAX_LENGTH = 16
+TMDB_ID_MIN, TMDB_ID_MAX = 1, 2**31 - 1
+
+# The group that curates the catalogue (created by migration movies 0004), and what it may do.
+CURATORS_GROUP = "Curators"
+CURATOR_PERMISSIONS = tuple(
+    f"{action}_{model}" for model in ("movie", "genre") for action in ("view", "add", "change", "delete")
+)
+
+
+def last_valid_year() -> int:
+    """The latest release year a movie may have: next year (films are announced ahead)."""
+    return datetime.date.today().year + 1
+
+
+def year_message() -> str:
+    return f"Give a year from {YEAR_MIN} to {last_valid_year()}."
+
+
+@deconstructible
+class YearRangeValidator:
+    """A release year from YEAR_MIN to next year. Codes `min_value`/`max_value` like Django's own
+    range validators, one message for both: the range to choose from."""
+
+    def __call__(self, value: int | None) -> None:
+        if value is None:
+            return
+        if value < YEAR_MIN:
+            raise ValidationError(year_message(), code="min_value", params={"value": value})
+        if value > last_valid_year():
+            raise ValidationError(year_message(), code="max_value", params={"value": value})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, YearRangeValidator)
+
+    def __hash__(self) -> int:
+        return hash(YearRangeValidator)
+
+
+validate_year = YearRangeValidator()
+validate_imdb_id = RegexValidator(
+    IMDB_ID_PATTERN, message="An IMDb id is `tt` and at least 7 digits, e.g. tt0114814.", code="invalid"
+)
+TMDB_ID_MESSAGE = f"A TMDB id is a whole number from {TMDB_ID_MIN} to {TMDB_ID_MAX}."
+tmdb_id_validators = [
+    MinValueValidator(TMDB_ID_MIN, message=TMDB_ID_MESSAGE),
+    MaxValueValidator(TMDB_ID_MAX, message=TMDB_ID_MESSAGE),
+]
 
 
 def round_half_up(value: Decimal) -> Decimal:
@@ -34,10 +99,20 @@ class Movie(models.Model):
     """
 
     title = models.CharField(max_length=500)
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[validate_year], help_text=f"From {YEAR_MIN} to next year."
+    )
     genres = models.ManyToManyField(Genre, related_name="movies", blank=True)
-    imdb_id = models.CharField("IMDb id", max_length=16, null=True, blank=True, unique=True)
-    tmdb_id = models.PositiveIntegerField("TMDB id", null=True, blank=True)
+    imdb_id = models.CharField(
+        "IMDb id",
+        max_length=IMDB_ID_MAX_LENGTH,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[validate_imdb_id],
+        help_text="`tt` and at least 7 digits, e.g. tt0114814.",
+    )
+    tmdb_id = models.PositiveIntegerField("TMDB id", null=True, blank=True, validators=tmdb_id_validators)
     movielens_id = models.PositiveIntegerField("MovieLens id", null=True, blank=True, unique=True)
     ratings_count = models.PositiveIntegerField(default=0, editable=False)
     ratings_sum = models.DecimalField(max_digits=12, decimal_places=1, default=Decimal(0), editable=False)
@@ -60,10 +135,21 @@ class Movie(models.Model):
                 condition=models.Q(tmdb_id__isnull=True) | models.Q(tmdb_id__gte=1),
                 name="movies_movie_tmdb_id_positive",
             ),
+            models.CheckConstraint(
+                condition=models.Q(tmdb_id__isnull=True) | models.Q(tmdb_id__lte=TMDB_ID_MAX),
+                name="movies_movie_tmdb_id_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(year__isnull=True) | models.Q(year__gte=YEAR_MIN, year__lte=YEAR_DB_MAX),
+                name="movies_movie_year_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.year})" if self.year else self.title
+        # A title that already ends with its year (typed the MovieLens way) is not shown twice.
+        if not self.year or self.title.endswith(f"({self.year})"):
+            return self.title
+        return f"{self.title} ({self.year})"
 
     @property
     def average_rating(self) -> Decimal | None:

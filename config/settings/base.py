@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.middleware.ApiVersionHeadersMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
+    "config.middleware.UnknownMethodMiddleware",
+    "config.middleware.ApiProblemsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

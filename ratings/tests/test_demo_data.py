@@ -78,11 +78,10 @@ def test_demo_accounts_are_created_in_debug(settings):
     curator = User.objects.get(username="curator")
     assert curator.is_staff and not curator.is_superuser
     assert curator.check_password("demo-curator-pass")
+    assert [group.name for group in curator.groups.all()] == ["Curators"]
+    assert not curator.user_permissions.exists()  # a member, not a permission collector
     assert curator.get_all_permissions() == {
-        "movies.add_movie",
-        "movies.change_movie",
-        "movies.delete_movie",
-        "movies.add_genre",
+        f"movies.{action}_{model}" for action in ("view", "add", "change", "delete") for model in ("movie", "genre")
     }
     demo = User.objects.get(username="demo")
     assert demo.check_password("demo-user-pass")
