@@ -13,7 +13,7 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
 from config.api.errors import PROBLEM_CONTENT_TYPE, problem_response
-from config.api.versioning import API_PATH_PREFIX, version_from_accept
+from config.api.versioning import API_PATH_PREFIX, default_version, version_from_accept
 from config.logging import request_id_var
 
 logger = logging.getLogger("config.request")
@@ -59,12 +59,19 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
+_VERSIONED_TYPES = frozenset({"application/json", PROBLEM_CONTENT_TYPE})
+
+
 class ApiVersionHeadersMiddleware:
     """Every response under /api/ says which API version it is in and varies on Accept.
 
     DRF views record the negotiated version on the request; anything that never reached
     negotiation (Django's own 404, a 406 for an unknown version) reports the version the
     Accept header asked for when it is supported, else the default.
+
+    A JSON body of a version other than the default also carries the version in its media type
+    (`application/json; version=2`, `application/problem+json; version=2`), as that version's
+    schema declares: a generated client sees exactly the types it was generated for.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -76,6 +83,9 @@ class ApiVersionHeadersMiddleware:
             version = getattr(request, "api_version", None) or version_from_accept(request.headers.get("Accept", ""))
             response["API-Version"] = version
             patch_vary_headers(response, ["Accept"])
+            content_type = response.get("Content-Type", "")
+            if version != default_version() and content_type in _VERSIONED_TYPES:
+                response["Content-Type"] = f"{content_type}; version={version}"
         return response
 
 

@@ -170,6 +170,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.negotiation.ContentNegotiation",
     "DEFAULT_VERSIONING_CLASS": "config.api.versioning.AcceptHeaderVersioning",
     "DEFAULT_VERSION": "1",
     "ALLOWED_VERSIONS": ["1", "2"],
@@ -206,7 +207,7 @@ SPECTACULAR_SETTINGS = {
         "Rate how entertaining movies are and see what you rated. Choose the API version with "
         "`Accept: application/json; version=1` (default) or `version=2`."
     ),
-    "VERSION": "1",
+    "VERSION": None,  # info.version is the documented API version (config.api.openapi.set_info_version)
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -216,6 +217,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.openapi.forbid_nul_in_request_strings",
         "config.api.openapi.allow_blank_query_parameters",
+        "config.api.openapi.set_info_version",
     ],
     "ENUM_NAME_OVERRIDES": {},
 }
