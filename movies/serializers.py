@@ -40,7 +40,14 @@ from movies.selectors import SCORE_KEYS, global_mean_rating, score_distribution,
 def _rounded_decimal_field(**kwargs: Any) -> serializers.DecimalField:
     """A statistic as a JSON number with 2 decimals, null without ratings."""
     return serializers.DecimalField(
-        max_digits=3, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True, **kwargs
+        max_digits=3,
+        decimal_places=2,
+        min_value=Decimal("0.5"),  # documents the scale's range, not max_digits' -9.99..9.99
+        max_value=Decimal("5"),
+        coerce_to_string=False,
+        allow_null=True,
+        read_only=True,
+        **kwargs,
     )
 
 
