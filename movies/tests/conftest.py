@@ -2,11 +2,11 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
-from django.contrib.auth.models import Group
 from django.db.models import F
 
 from conftest import client_for
-from movies.models import CURATORS_GROUP, Movie
+from movies.models import Movie
+from movies.services import curators_group_ensure
 from movies.tests.factories import GenreFactory
 from users.tests.factories import UserFactory
 
@@ -15,7 +15,7 @@ from users.tests.factories import UserFactory
 def curator(db):
     """Staff in the Curators group (as the migration made it), with no permission of their own."""
     user = UserFactory.create(is_staff=True)
-    user.groups.add(Group.objects.get(name=CURATORS_GROUP))
+    user.groups.add(curators_group_ensure())
     return user
 
 

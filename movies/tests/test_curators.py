@@ -9,6 +9,7 @@ from django.db import DataError, IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
+from movies import services
 from movies.models import CURATORS_GROUP, Movie, last_valid_year
 from movies.tests.factories import GenreFactory, MovieFactory
 from users.tests.factories import UserFactory
@@ -54,11 +55,22 @@ def add_movie(browser: Client, **fields: object) -> object:
     return browser.post(add_url, {**data, "csrfmiddlewaretoken": token})
 
 
-def test_the_curators_group_holds_exactly_the_permissions_curating_needs():
-    group = Group.objects.get(name=CURATORS_GROUP)
-    assert sorted(f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()) == sorted(
-        f"movies.{action}_{model}" for action in ("view", "add", "change", "delete") for model in ("movie", "genre")
-    )
+def group_permissions(group: Group) -> list[str]:
+    return sorted(f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all())
+
+
+CURATING = sorted(
+    f"movies.{action}_{model}" for action in ("view", "add", "change", "delete") for model in ("movie", "genre")
+)
+
+
+def test_the_migration_creates_the_curators_group_with_exactly_the_permissions_curating_needs():
+    assert group_permissions(Group.objects.get(name=CURATORS_GROUP)) == CURATING
+
+
+def test_a_deleted_curators_group_is_recreated_the_same_by_the_service():
+    Group.objects.filter(name=CURATORS_GROUP).delete()
+    assert group_permissions(services.curators_group_ensure()) == CURATING
 
 
 def test_a_curator_adds_a_movie_picking_its_genre_through_the_autocomplete(curator_browser):

@@ -4,11 +4,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from movies.models import CURATORS_GROUP, Movie
+from movies.services import curators_group_ensure
 from ratings.importing.importer import movielens_import
 from ratings.importing.parsing import BadRow
 from ratings.importing.progress import terminal_progress
@@ -62,7 +62,7 @@ def demo_accounts_ensure() -> list[str]:
         if not User.objects.filter(username__iexact=username).exists():
             curator = User.objects.create_user(username, password=password, is_staff=True)
             # A member of the group a migration creates, like any real curator.
-            curator.groups.add(Group.objects.get(name=CURATORS_GROUP))
+            curator.groups.add(curators_group_ensure())
             created.append(
                 f"Demo curator: {username} / {password} (staff in the {CURATORS_GROUP} group: "
                 "curates movies and genres in the API and the admin)"
