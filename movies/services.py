@@ -10,12 +10,11 @@ writes change them.
 from collections.abc import Iterable
 from typing import TypedDict, Unpack
 
+from django.contrib.auth.models import Group, Permission
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 from rest_framework.exceptions import ValidationError
-
-from django.contrib.auth.models import Group, Permission
 
 from movies.models import CURATOR_PERMISSIONS, CURATORS_GROUP, Genre, Movie
 
