@@ -202,7 +202,7 @@ SIMPLE_JWT = {
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
 
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Movie ratings API",
     "DESCRIPTION": (
         "Rate how entertaining movies are and see what you rated. Choose the API version with "

@@ -2,6 +2,7 @@
 its real forms (login, CSRF, the genre autocomplete), and the admin refuses what the API refuses."""
 
 import re
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
@@ -48,7 +49,7 @@ def curator_browser(browser, curator) -> Client:
     return browser
 
 
-def add_movie(browser: Client, **fields: object) -> object:
+def add_movie(browser: Client, **fields: object) -> Any:
     add_url = reverse("admin:movies_movie_add")
     token = csrf_token(browser.get(add_url))
     data = {"title": "Heat", "year": "", "genres": [], "imdb_id": "", "tmdb_id": "", **fields}
