@@ -13,13 +13,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.deconstruct import deconstructible
+from django.utils.functional import lazy
 
 TWO_PLACES = Decimal("0.01")
 
 # The first year a movie can have: the earliest surviving motion pictures are from the 1870s.
 YEAR_MIN = 1870
 # The database's static bound. The real upper bound, next year, moves every January, so it is
-# checked by `validate_year_not_after_next_year`; the constraint only refuses what no calendar
+# checked by `YearNotAfterNextYearValidator`; the constraint only refuses what no calendar
 # will make valid for generations (a mistyped 2500), whatever path wrote it.
 YEAR_DB_MAX = 2200
 IMDB_ID_PATTERN = r"^tt\d{7,}$"
@@ -42,27 +43,47 @@ def year_message() -> str:
     return f"Give a year from {YEAR_MIN} to {last_valid_year()}."
 
 
-@deconstructible
-class YearRangeValidator:
-    """A release year from YEAR_MIN to next year. Codes `min_value`/`max_value` like Django's own
-    range validators, one message for both: the range to choose from."""
+# Rendered when the error is shown, so "next year" is never stale in a long-running process.
+_year_message = lazy(year_message, str)()
+
+
+@deconstructible(path="movies.models.YearNotBeforeValidator")
+class YearNotBeforeValidator(MinValueValidator):
+    """Not before YEAR_MIN: code `min_value`, the range in the message."""
+
+    def __init__(self) -> None:
+        super().__init__(YEAR_MIN, message=_year_message)
+
+
+@deconstructible(path="movies.models.YearNotAfterNextYearValidator")
+class YearNotAfterNextYearValidator:
+    """Not after next year, read from today's date at each check: code `max_value`.
+
+    Not a MaxValueValidator: DRF and drf-spectacular would copy its limit into fields and the
+    schema as a fixed number, and migrations would see it change every January.
+    """
 
     def __call__(self, value: int | None) -> None:
-        if value is None:
-            return
-        if value < YEAR_MIN:
-            raise ValidationError(year_message(), code="min_value", params={"value": value})
-        if value > last_valid_year():
-            raise ValidationError(year_message(), code="max_value", params={"value": value})
+        if value is not None and value > last_valid_year():
+            raise ValidationError(_year_message, code="max_value", params={"value": value})
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, YearRangeValidator)
+        return isinstance(other, YearNotAfterNextYearValidator)
 
     def __hash__(self) -> int:
-        return hash(YearRangeValidator)
+        return hash(YearNotAfterNextYearValidator)
 
 
-validate_year = YearRangeValidator()
+year_validators = [YearNotBeforeValidator(), YearNotAfterNextYearValidator()]
+
+
+def validate_year(value: int | None) -> None:
+    """Run the year's validators (for code that checks a bare value, such as the importer)."""
+    if value is not None:
+        for validator in year_validators:
+            validator(value)
+
+
 validate_imdb_id = RegexValidator(
     IMDB_ID_PATTERN, message="An IMDb id is `tt` and at least 7 digits, e.g. tt0114814.", code="invalid"
 )
@@ -100,7 +121,7 @@ class Movie(models.Model):
 
     title = models.CharField(max_length=500)
     year = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[validate_year], help_text=f"From {YEAR_MIN} to next year."
+        null=True, blank=True, validators=year_validators, help_text=f"From {YEAR_MIN} to next year."
     )
     genres = models.ManyToManyField(Genre, related_name="movies", blank=True)
     imdb_id = models.CharField(

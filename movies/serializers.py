@@ -32,7 +32,7 @@ from movies.models import (
     round_half_up,
     tmdb_id_validators,
     validate_imdb_id,
-    validate_year,
+    year_validators,
 )
 from movies.selectors import SCORE_KEYS, global_mean_rating, score_distribution, weighted_rating
 
@@ -234,7 +234,7 @@ class MovieWriteSerializer(serializers.Serializer):
     year = serializers.IntegerField(
         required=False,
         allow_null=True,
-        validators=[validate_year],
+        validators=year_validators,
         help_text=f"From {YEAR_MIN} to next year.",
     )
     genres = serializers.ListField(
