@@ -6,7 +6,9 @@ constraints hold the ranges for any other path (docs/movies.md, "Field rules").
 """
 
 import datetime
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -74,7 +76,7 @@ class YearNotAfterNextYearValidator:
         return hash(YearNotAfterNextYearValidator)
 
 
-year_validators = [YearNotBeforeValidator(), YearNotAfterNextYearValidator()]
+year_validators: list[Callable[[Any], None]] = [YearNotBeforeValidator(), YearNotAfterNextYearValidator()]
 
 
 def validate_year(value: int | None) -> None:
