@@ -206,7 +206,9 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Movie ratings API",
     "DESCRIPTION": (
         "Rate how entertaining movies are and see what you rated. Choose the API version with "
-        "`Accept: application/json; version=1` (default) or `version=2`."
+        "`Accept: application/json; version=1` (default) or `version=2`; a generated client sends "
+        "it as its default `Accept` header. Version 2 bodies are `application/json; version=2` "
+        "(errors `application/problem+json; version=2`); version 1 bodies are `application/json`."
     ),
     "VERSION": None,  # info.version is the documented API version (config.api.openapi.set_info_version)
     "SERVE_INCLUDE_SCHEMA": False,
