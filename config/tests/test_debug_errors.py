@@ -67,3 +67,20 @@ def test_trace_is_a_405_naming_the_allowed_methods_before_any_authentication(api
     assert body["code"] == "method_not_allowed"
     assert "GET" in response["Allow"]
     assert "TRACE" not in response["Allow"]
+
+
+def test_a_method_no_view_answers_on_an_unknown_path_is_the_404(api_client):
+    assert assert_problem(api_client.generic("TRACE", "/api/nope/"), 404)["code"] == "not_found"
+
+
+def test_trace_on_a_plain_view_names_its_own_methods(api_client):
+    response = api_client.generic("TRACE", reverse("token-obtain"))
+    assert_problem(response, 405)
+    assert response["Allow"] == "OPTIONS, POST"
+
+
+def test_a_disallowed_host_in_debug_is_a_problem_400_not_the_debug_page(api_client):
+    response = api_client.get(reverse("movie-list"), HTTP_HOST="evil.example")
+    body = assert_problem(response, 400)
+    assert body["code"] == "bad_request"
+    assert "DisallowedHost" not in response.content.decode()
