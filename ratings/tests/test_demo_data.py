@@ -1,11 +1,14 @@
 """`manage.py load_demo_data`: the catalogue `make run` starts with, and its demo accounts."""
 
 import csv
+import re
 from collections import Counter
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 
 from movies.models import Movie
 from movies.tests.factories import MovieFactory
@@ -135,3 +138,42 @@ def test_missing_demo_files_are_an_error(tmp_path, monkeypatch):
 
     with pytest.raises(CommandError, match=r"no movies\.csv in"):
         call_command("load_demo_data", stdout=StringIO(), stderr=StringIO())
+
+
+def test_the_demo_curator_picks_genres_and_adds_a_movie_in_the_admin(settings):
+    """Through the real login and add forms, CSRF enforced, as `make run`'s curator."""
+    settings.DEBUG = True
+    load_demo_data()
+    browser = Client(enforce_csrf_checks=True)
+
+    def token(url: str) -> str:
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(url).content.decode())[1]
+
+    login = reverse("admin:login")
+    assert (
+        browser.post(
+            login, {"username": "curator", "password": "demo-curator-pass", "csrfmiddlewaretoken": token(login)}
+        ).status_code
+        == 302
+    )
+    found = browser.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "movies", "model_name": "movie", "field_name": "genres", "term": "dra"},
+    )
+    assert found.status_code == 200
+    drama = [result for result in found.json()["results"] if result["text"] == "Drama"]
+    add = reverse("admin:movies_movie_add")
+    response = browser.post(
+        add,
+        {
+            "title": "Curated",
+            "year": "2001",
+            "genres": [drama[0]["id"]],
+            "imdb_id": "",
+            "tmdb_id": "",
+            "csrfmiddlewaretoken": token(add),
+        },
+    )
+    assert response.status_code == 302
+    assert [genre.name for genre in Movie.objects.get(title="Curated").genres.all()] == ["Drama"]
+    assert browser.get(reverse("admin:movies_genre_changelist")).status_code == 200
