@@ -147,7 +147,9 @@ def test_the_demo_curator_picks_genres_and_adds_a_movie_in_the_admin(settings):
     browser = Client(enforce_csrf_checks=True)
 
     def token(url: str) -> str:
-        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(url).content.decode())[1]
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(url).content.decode())
+        assert match, f"{url} has no CSRF token"
+        return match[1]
 
     login = reverse("admin:login")
     assert (
