@@ -16,33 +16,42 @@ CONFIG = "post_hooks: []\n"  # no formatter run: the generated code is imported 
 
 
 @pytest.fixture(scope="session")
-def generated_clients(live_server, tmp_path_factory):
-    """Generate one client package per API version from the running server's schema, once."""
+def generated_clients(live_server, tmp_path_factory, django_db_blocker):
+    """Generate one client package per API version from the running server's schema, once.
+
+    The server may touch the database while it answers; on SQLite its thread shares this one's
+    connection, so database access is allowed for the generation.
+    """
     root = tmp_path_factory.mktemp("clients")
     config = root / "config.yaml"
     config.write_text(CONFIG)
     for version in ("1", "2"):
-        subprocess.run(
-            [
-                str(GENERATOR),
-                "generate",
-                "--url",
-                f"{live_server.url}/api/schema/?version={version}",
-                "--meta",
-                "none",
-                "--output-path",
-                str(root / f"movies_api_v{version}"),
-                "--config",
-                str(config),
-                "--fail-on-warning",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        with django_db_blocker.unblock():
+            _generate(live_server.url, version, root, config)
     sys.path.insert(0, str(root))
     yield root
     sys.path.remove(str(root))
+
+
+def _generate(base_url: str, version: str, root: Path, config: Path) -> None:
+    subprocess.run(
+        [
+            str(GENERATOR),
+            "generate",
+            "--url",
+            f"{base_url}/api/schema/?version={version}",
+            "--meta",
+            "none",
+            "--output-path",
+            str(root / f"movies_api_v{version}"),
+            "--config",
+            str(config),
+            "--fail-on-warning",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def load(version: str, module: str):
