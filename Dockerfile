@@ -1,4 +1,4 @@
-# Production image: gunicorn with production settings; static files collected at build time
+# Production image: bin/serve (gunicorn with production settings); static files collected at build time
 # and served by the app (WhiteNoise); migrations applied on start.
 FROM python:3.11-slim-bookworm
 
@@ -16,4 +16,6 @@ COPY . .
 RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 USER app
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && exec gunicorn config.wsgi:application --bind 0.0.0.0:8000 --workers ${WEB_CONCURRENCY:-3} --access-logfile - --forwarded-allow-ips='*'"]
+# bin/serve is the one production server command (gunicorn on $HOST:$PORT, $WEB_CONCURRENCY
+# workers, proxies trusted from $FORWARDED_ALLOW_IPS): see its header.
+CMD ["sh", "-c", "python manage.py migrate --noinput && exec bin/serve"]

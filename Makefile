@@ -47,7 +47,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy .
-	$(BIN)/mypy .ci/fuzz.py .ci/faults.py .ci/soak.py
+	$(BIN)/mypy .ci/stack.py .ci/checks.py .ci/fuzz.py .ci/faults.py .ci/soak.py .ci/verdict.py
 
 contracts: install
 	$(BIN)/lint-imports

@@ -21,6 +21,20 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The markers do what they say: `postgres` tests skip off PostgreSQL, `redis` tests without
+    REDIS_URL, each with the reason its marker gives (or a general one)."""
+    needs = {
+        "postgres": (settings.DATABASES["default"]["ENGINE"].endswith("postgresql"), "needs PostgreSQL (DATABASE_URL)"),
+        "redis": (bool(getattr(settings, "REDIS_URL", "")), "needs REDIS_URL: a real Redis server"),
+    }
+    for item in items:
+        for name, (available, reason) in needs.items():
+            marker = item.get_closest_marker(name)
+            if marker is not None and not available:
+                item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", reason)))
+
+
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "request_id"}
 
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """`make soak`: a minute of mixed load at the machine's capacity, then check that nothing was lost.
 
-Starts the same stack as `.ci/faults.py` (its own PostgreSQL and Redis, a seeded database,
-gunicorn with production settings on loopback) and drives it with threads for SOAK_SECONDS
+Starts the same stack as `.ci/faults.py` (`.ci/stack.py`: its own PostgreSQL and Redis, a seeded
+database, bin/serve with production settings on loopback) and drives it with threads for SOAK_SECONDS
 (default 60): about 80% reads across the public endpoints (both API versions) and 20% rating
 writes (PUTs with random scores, some DELETEs of one's own rating) by SOAK_USERS users (default
 200). Each user is driven by exactly one thread, so a user's writes are sequential and the last
@@ -24,21 +24,9 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from faults import (
-    MAX_REQUESTS_PER_THREAD,
-    REQUEST_TIMEOUT,
-    Account,
-    Fixture,
-    Reply,
-    Stack,
-    call,
-    log,
-    percentile,
-    raise_on_sigterm,
-    same_number,
-    stored_ratings,
-    unconfirmed_writes,
-)
+from checks import Database, same_number, stored_ratings, unconfirmed_writes
+from faults import MAX_REQUESTS_PER_THREAD, WORKERS
+from stack import REQUEST_TIMEOUT, Account, Fixture, Reply, Stack, call, log, percentile, raise_on_sigterm
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
 THREADS = int(os.environ.get("SOAK_THREADS", "12"))
@@ -182,10 +170,10 @@ class Soak:
 
 def main() -> int:
     raise_on_sigterm()
-    stack = Stack("soak")
+    stack = Stack("soak", THROTTLE_WRITES="100000/min")  # the load is the point, not the throttle
     failures: list[str] = []
     try:
-        fixture = stack.start(users=USERS)
+        fixture = stack.start(users=USERS, workers=WORKERS)
         soak = Soak(stack, fixture)
         log(f"{THREADS} threads driving {USERS} users for {SOAK_SECONDS:.0f} s")
         elapsed = soak.run(SOAK_SECONDS)
@@ -193,7 +181,7 @@ def main() -> int:
         problems = [p for d in soak.drivers for p in d.problems]
         state = {pair: s for d in soak.drivers for pair, s in d.state.items()}
         unknown = {pair for d in soak.drivers for pair in d.unknown}
-        db = stack.db()
+        db = Database(stack.env["DATABASE_URL"])
         checked, wrong = unconfirmed_writes(db, state, unknown)
         stored = stored_ratings(db, (a.username for a in fixture.accounts))
         db.close()
@@ -201,7 +189,7 @@ def main() -> int:
         explained, unexplained = stack.server_errors()
         exited = stack.server_exited()
     finally:
-        stack.cleanup()
+        stack.stop()
 
     log(f"{len(replies)} requests in {elapsed:.1f} s: {len(replies) / elapsed:.0f} req/s")
     for kind in sorted({r.kind for r in replies}):

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """`make bench`: measure the service against the floor of its own stack (SPEC section 11).
 
-Starts a throwaway PostgreSQL and Redis (.ci/services) and the production server (gunicorn with
-(2 x cores) + 1 sync workers, the count gunicorn's docs recommend) on loopback, loads synthetic
+Starts the harness stack (`.ci/stack.py`: a throwaway PostgreSQL and Redis, and the production
+server through bin/serve with (2 x cores) + 1 sync workers, the count gunicorn's docs recommend)
+on loopback, loads synthetic
 datasets with `manage.py generate_dataset`, and drives it with wrk at fixed concurrency:
 
 - the floor: a bare Django JSON view on the same server and middleware (`BENCH_FLOOR=1`);
@@ -11,30 +12,29 @@ datasets with `manage.py generate_dataset`, and drives it with wrk at fixed conc
   find zero drift;
 - a scaling series of uncached list, detail and top latency at 10k, 100k and 1M ratings
   (and 10M with BENCH_SCALE=large);
-- import time of the shared MovieLens sample and of one million synthetic ratings.
+- import time of the shared MovieLens sample and of one million synthetic ratings (written in
+  MovieLens layout by `manage.py generate_dataset --csv`).
 
 Writes BENCHMARKS.md and docs/bench-latency.png, and cleans up after itself.
 """
 
-import csv
 import json
 import os
 import platform
-import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-PYTHON = ROOT / ".venv" / "bin" / "python"
-GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+sys.path.insert(0, str(ROOT / ".ci"))
+import stack as harness  # noqa: E402  (the harness stack shared with .ci/)
+from stack import PYTHON, Stack, log  # noqa: E402
+
+harness.TAG = "bench"
+
 LUA = ROOT / "bench" / "lua"
 MOVIES = 10_000
 DURATION = os.environ.get("BENCH_DURATION", "10s")
@@ -48,45 +48,17 @@ WORKERS = 2 * (os.cpu_count() or 1) + 1
 IMPORT_RATINGS = int(os.environ.get("BENCH_IMPORT_RATINGS", "1000000"))
 
 
-def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Bench:
     def __init__(self) -> None:
-        self.services_dir = Path(tempfile.mkdtemp(prefix="movies-bench."))
-        self.port = free_port()
-        self.env = {
-            **os.environ,
-            "SERVICES_DIR": str(self.services_dir),
-            "PG_PORT": str(free_port()),
-            "REDIS_PORT": str(free_port()),
-            "PG_FSYNC": "on",
-        }
-        self.server: subprocess.Popen[bytes] | None = None
+        # fsync on: the benchmark measures durable writes, as production makes them.
+        self.stack = Stack("bench", PG_FSYNC="on", BENCH_FLOOR="1")
+        self.port = self.stack.port
         self.results: dict[str, Any] = {"scenarios": {}, "scaling": {}, "imports": {}}
 
     # --- services and server ------------------------------------------------------------
     def start_services(self) -> None:
-        out = subprocess.run([ROOT / ".ci/services", "start"], env=self.env, check=True, capture_output=True, text=True)
-        for line in out.stdout.splitlines():
-            key, _, value = line.removeprefix("export ").partition("=")
-            self.env[key] = value
-        self.env.update(
-            DJANGO_SETTINGS_MODULE="config.settings.production",
-            SECRET_KEY="bench-only-" + "x" * 50,
-            SECURE_SSL_REDIRECT="false",
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            BENCH_FLOOR="1",
-            LOG_LEVEL="WARNING",
-        )
-        self.admin_url = self.env["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+        self.stack.start_services()
+        self.admin_url = self.stack.env["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
         self.manage("collectstatic", "--noinput", "-v0")  # as the Docker image does at build time
 
     def reset_database(self) -> None:
@@ -97,49 +69,19 @@ class Bench:
             "    c.execute('CREATE DATABASE movies')\n"
         )
         subprocess.run([PYTHON, "-c", code, self.admin_url], check=True)
-        self.manage("migrate", "--noinput", "-v0")
+        self.stack.migrate()
 
-    def manage(self, *args: str, capture: bool = False) -> str:
-        result = subprocess.run(
-            [PYTHON, "manage.py", *args], cwd=ROOT, env=self.env, check=True, text=True, capture_output=capture
-        )
-        return result.stdout if capture else ""
+    def manage(self, *args: str) -> str:
+        return self.stack.manage(*args)
 
     def start_server(self) -> None:
-        self.server = subprocess.Popen(
-            [
-                GUNICORN,
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                str(WORKERS),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health/ready", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("gunicorn did not become ready")
+        self.stack.start_server(WORKERS)
 
     def stop_server(self) -> None:
-        if self.server is not None:
-            self.server.send_signal(signal.SIGTERM)
-            self.server.wait(timeout=30)
-            self.server = None
+        self.stack.stop_server()
 
     def cleanup(self) -> None:
-        self.stop_server()
-        subprocess.run([ROOT / ".ci/services", "stop"], env=self.env, check=False, capture_output=True)
-        shutil.rmtree(self.services_dir, ignore_errors=True)
+        self.stack.stop()
 
     # --- measuring ----------------------------------------------------------------------
     def wrk(self, script: str, connections: int = CONNECTIONS, duration: str = DURATION, **env: str) -> dict[str, Any]:
@@ -154,7 +96,7 @@ class Bench:
             str(LUA / script),
             f"http://127.0.0.1:{self.port}",
         ]
-        out = subprocess.run(command, env={**self.env, **env}, check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(command, env={**self.stack.env, **env}, check=True, capture_output=True, text=True).stdout
         result = json.loads(
             next(line for line in out.splitlines() if line.startswith("RESULT ")).removeprefix("RESULT ")
         )
@@ -218,7 +160,7 @@ class Bench:
                 f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
                 f"errors {result['errors'] + result['non_2xx']}"
             )
-        tokens = self.services_dir / "tokens.txt"
+        tokens = self.stack.dir / "tokens.txt"
         code = (
             "from rest_framework_simplejwt.tokens import AccessToken\n"
             "from users.models import User\n"
@@ -234,7 +176,7 @@ class Bench:
             f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
             f"errors {result['errors'] + result['non_2xx']}"
         )
-        self.results["recompute_after_writes"] = self.manage("recompute_statistics", capture=True).strip()
+        self.results["recompute_after_writes"] = self.manage("recompute_statistics").strip()
         log(f"  after the writes: {self.results['recompute_after_writes']}")
 
     def imports(self) -> None:
@@ -250,8 +192,20 @@ class Bench:
             self.results["imports"]["MovieLens ml-latest-small, second run (no changes)"] = (
                 time.perf_counter() - started
             )
-        folder = self.services_dir / "synthetic"
-        write_synthetic_movielens(folder, movies=MOVIES, users=10_000, ratings=IMPORT_RATINGS)
+        folder = self.stack.dir / "synthetic"
+        self.manage(
+            "generate_dataset",
+            "--csv",
+            str(folder),
+            "--movies",
+            str(MOVIES),
+            "--users",
+            "10000",
+            "--ratings",
+            str(IMPORT_RATINGS),
+            "--seed",
+            "7",
+        )
         self.reset_database()
         started = time.perf_counter()
         self.manage("import_movielens", str(folder))
@@ -259,36 +213,6 @@ class Bench:
         self.results["imports"][name] = time.perf_counter() - started
         for name, seconds in self.results["imports"].items():
             log(f"  import {name}: {seconds:.1f} s")
-
-
-def write_synthetic_movielens(folder: Path, *, movies: int, users: int, ratings: int) -> None:
-    """CSV files in MovieLens layout with a skewed popularity, for the importer's timing."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(7)
-    genres = ["Action", "Comedy", "Drama", "Thriller", "Romance", "Sci-Fi", "Horror", "Animation"]
-    with open(folder / "movies.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["movieId", "title", "genres"])
-        for m in range(1, movies + 1):
-            w.writerow([m, f"Synthetic Movie {m} ({1950 + m % 70})", "|".join(rng.sample(genres, 2))])
-    with open(folder / "links.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["movieId", "imdbId", "tmdbId"])
-        for m in range(1, movies + 1):
-            w.writerow([m, f"{m:07d}", m])
-    weights = [1 / (rank**0.9) for rank in range(1, movies + 1)]
-    seen: set[tuple[int, int]] = set()
-    with open(folder / "ratings.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["userId", "movieId", "rating", "timestamp"])
-        while len(seen) < ratings:
-            batch = rng.choices(range(1, movies + 1), weights=weights, k=10_000)
-            for movie in batch:
-                user = rng.randint(1, users)
-                if (user, movie) in seen or len(seen) >= ratings:
-                    continue
-                seen.add((user, movie))
-                w.writerow([user, movie, rng.randint(1, 10) / 2, 1_000_000_000 + rng.randint(0, 600_000_000)])
 
 
 def main() -> int:

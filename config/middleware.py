@@ -5,14 +5,13 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from http import HTTPStatus
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
-from config.api.errors import PROBLEM_CONTENT_TYPE, problem_response
+from config.api.errors import PROBLEM_CONTENT_TYPE, problem_for_status, problem_response
 from config.api.versioning import API_PATH_PREFIX, default_version, version_from_accept
 from config.logging import request_id_var
 
@@ -201,16 +200,7 @@ def _resolves(path: str) -> bool:
 
 
 def _problem_for(response: HttpResponse) -> HttpResponse:
-    status = response.status_code
-    if status == 404:
-        return problem_response(404, "No such resource. See /api/docs/ for the paths.", "not_found")
-    if status >= 500:
-        return problem_response(
-            status, "Something went wrong on our side. Quote the request_id when reporting it.", "server_error"
-        )
-    replacement = problem_response(
-        status, HTTPStatus(status).phrase, HTTPStatus(status).phrase.lower().replace(" ", "_")
-    )
+    replacement = problem_for_status(response.status_code)
     for header in ("Allow", "WWW-Authenticate", "Retry-After"):
         if header in response:
             replacement[header] = response[header]

@@ -12,7 +12,10 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
-from movies.models import YEAR_MIN, Genre, Movie
+from config.domain import FIRST_FILM_YEAR
+from movies.models import Genre, Movie
+
+FIRST_DECADE = FIRST_FILM_YEAR // 10 * 10
 
 
 class DecadeListFilter(admin.SimpleListFilter):
@@ -25,7 +28,7 @@ class DecadeListFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         # A fixed list: no query to find which decades exist.
         last = (datetime.date.today().year + 1) // 10 * 10
-        decades = [(str(decade), f"{decade}s") for decade in range(last, YEAR_MIN // 10 * 10 - 1, -10)]
+        decades = [(str(decade), f"{decade}s") for decade in range(last, FIRST_DECADE - 1, -10)]
         return [*decades, (self.unknown, "Unknown year")]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:

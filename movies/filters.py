@@ -12,10 +12,13 @@ from django.db.models.functions import NullIf
 from django_filters import rest_framework as filters
 
 from config.api.ordering import SpacedOrderingFilter
+from config.domain import INT32_MAX
 from movies.models import Movie
 
-YEAR_MIN, YEAR_MAX = 1, 9999
-COUNT_MAX = 2**31 - 1  # the largest value the counter column holds
+# What a year parameter accepts: any year of four digits or fewer. Not FIRST_FILM_YEAR: asking
+# for movies of 1500 is a valid question with an empty answer, not a bad request.
+ANY_YEAR = {"min_value": 1, "max_value": 9999}
+COUNT_MAX = INT32_MAX  # the largest value the counter column holds
 
 
 class IntegerFilter(filters.NumberFilter):
@@ -69,12 +72,18 @@ class MovieFilterSet(filters.FilterSet):
         field_name="title", lookup_expr="icontains", help_text="Part of the title, in any letter case."
     )
     genre = filters.CharFilter(method="filter_genre", help_text="A genre name (any letter case) or slug.")
-    year = IntegerFilter(field_name="year", min_value=YEAR_MIN, max_value=YEAR_MAX, help_text="Release year.")
+    year = IntegerFilter(field_name="year", **ANY_YEAR, help_text="Release year.")
     year_min = IntegerFilter(
-        field_name="year", lookup_expr="gte", min_value=YEAR_MIN, max_value=YEAR_MAX, help_text="Released in or after."
+        field_name="year",
+        lookup_expr="gte",
+        **ANY_YEAR,
+        help_text="Released in or after.",
     )
     year_max = IntegerFilter(
-        field_name="year", lookup_expr="lte", min_value=YEAR_MIN, max_value=YEAR_MAX, help_text="Released in or before."
+        field_name="year",
+        lookup_expr="lte",
+        **ANY_YEAR,
+        help_text="Released in or before.",
     )
     min_ratings = IntegerFilter(
         field_name="ratings_count",

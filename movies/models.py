@@ -17,17 +17,18 @@ from django.db.models.functions import Lower
 from django.utils.deconstruct import deconstructible
 from django.utils.functional import lazy
 
+from config.domain import FIRST_FILM_YEAR, INT32_MAX
+
 TWO_PLACES = Decimal("0.01")
 
-# The first year a movie can have: the earliest surviving motion pictures are from the 1870s.
-YEAR_MIN = 1870
-# The database's static bound. The real upper bound, next year, moves every January, so it is
-# checked by `YearNotAfterNextYearValidator`; the constraint only refuses what no calendar
+# A year runs from config.domain's FIRST_FILM_YEAR to next year. YEAR_DB_MAX is the database's
+# static upper bound, a storage rule of this table: the real bound, next year, moves every January,
+# so it is checked by `YearNotAfterNextYearValidator`; the constraint only refuses what no calendar
 # will make valid for generations (a mistyped 2500), whatever path wrote it.
 YEAR_DB_MAX = 2200
 IMDB_ID_PATTERN = r"^tt\d{7,}$"
 IMDB_ID_MAX_LENGTH = 16
-TMDB_ID_MIN, TMDB_ID_MAX = 1, 2**31 - 1
+TMDB_ID_MIN, TMDB_ID_MAX = 1, INT32_MAX  # a 32-bit column
 
 # The group that curates the catalogue (created by migration movies 0004), and what it may do.
 CURATORS_GROUP = "Curators"
@@ -42,7 +43,7 @@ def last_valid_year() -> int:
 
 
 def year_message() -> str:
-    return f"Give a year from {YEAR_MIN} to {last_valid_year()}."
+    return f"Give a year from {FIRST_FILM_YEAR} to {last_valid_year()}."
 
 
 # Rendered when the error is shown, so "next year" is never stale in a long-running process.
@@ -51,10 +52,10 @@ _year_message = lazy(year_message, str)()
 
 @deconstructible(path="movies.models.YearNotBeforeValidator")
 class YearNotBeforeValidator(MinValueValidator):
-    """Not before YEAR_MIN: code `min_value`, the range in the message."""
+    """Not before FIRST_FILM_YEAR: code `min_value`, the range in the message."""
 
     def __init__(self) -> None:
-        super().__init__(YEAR_MIN, message=_year_message)
+        super().__init__(FIRST_FILM_YEAR, message=_year_message)
 
 
 @deconstructible(path="movies.models.YearNotAfterNextYearValidator")
@@ -123,7 +124,7 @@ class Movie(models.Model):
 
     title = models.CharField(max_length=500)
     year = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=year_validators, help_text=f"From {YEAR_MIN} to next year."
+        null=True, blank=True, validators=year_validators, help_text=f"From {FIRST_FILM_YEAR} to next year."
     )
     genres = models.ManyToManyField(Genre, related_name="movies", blank=True)
     imdb_id = models.CharField(
@@ -163,7 +164,7 @@ class Movie(models.Model):
                 name="movies_movie_tmdb_id_in_range",
             ),
             models.CheckConstraint(
-                condition=models.Q(year__isnull=True) | models.Q(year__gte=YEAR_MIN, year__lte=YEAR_DB_MAX),
+                condition=models.Q(year__isnull=True) | models.Q(year__gte=FIRST_FILM_YEAR, year__lte=YEAR_DB_MAX),
                 name="movies_movie_year_in_range",
             ),
         ]

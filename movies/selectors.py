@@ -12,10 +12,11 @@ from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, Value,
 from django.db.models.functions import Lower
 
 from config.cache import CACHE_ERRORS, warn_cache_unavailable
+from config.domain import SCORE_TEXTS
 from movies.models import Genre, Movie
 
 # MovieLens' scale, as the keys of a distribution: "0.5", "1.0", ..., "5.0".
-SCORE_KEYS: tuple[str, ...] = tuple(f"{Decimal(n) / 2:.1f}" for n in range(1, 11))
+SCORE_KEYS = SCORE_TEXTS
 
 GLOBAL_MEAN_CACHE_KEY = "movies:global-mean"
 

@@ -22,11 +22,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import StrictCharField
+from config.domain import FIRST_FILM_YEAR, SCORE_MAX, SCORE_MIN
 from movies.models import (
     IMDB_ID_MAX_LENGTH,
     TMDB_ID_MAX,
     TMDB_ID_MIN,
-    YEAR_MIN,
     Genre,
     Movie,
     round_half_up,
@@ -42,8 +42,8 @@ def _rounded_decimal_field(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(
         max_digits=3,
         decimal_places=2,
-        min_value=Decimal("0.5"),  # documents the scale's range, not max_digits' -9.99..9.99
-        max_value=Decimal("5"),
+        min_value=SCORE_MIN,  # documents the scale's range, not max_digits' -9.99..9.99
+        max_value=SCORE_MAX,
         coerce_to_string=False,
         allow_null=True,
         read_only=True,
@@ -235,7 +235,7 @@ class MovieWriteSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         validators=year_validators,
-        help_text=f"From {YEAR_MIN} to next year.",
+        help_text=f"From {FIRST_FILM_YEAR} to next year.",
     )
     genres = serializers.ListField(
         child=StrictCharField(max_length=64),

@@ -2,7 +2,7 @@
 
 Inputs are already validated (types, ranges, genres resolved to objects); these functions keep
 the rules the database alone decides, such as a unique IMDb id taken by a concurrent write, and
-raise a DRF ValidationError naming the field, which the API renders as a 400.
+raise Django's ValidationError naming the field, which config/api/errors.py renders as a 400.
 Caches are invalidated by `movies.signals`. Statistics are never touched here: only rating
 writes change them.
 """
@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from typing import TypedDict, Unpack
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils.text import slugify
-from rest_framework.exceptions import ValidationError
 
 from movies.models import CURATOR_PERMISSIONS, CURATORS_GROUP, Genre, Movie
 

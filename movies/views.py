@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.params import positive_int, text
-from config.api.versioning import request_version
+from config.api.versioning import for_version
 from config.cache import GENRES, MOVIE_LISTS, cache_response, movie_tag
 from movies import selectors, services
 from movies.filters import COUNT_MAX, MovieFilterSet, filter_by_genre
@@ -97,11 +97,10 @@ class MovieViewSet(
         return super().filter_queryset(queryset)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        version_2 = request_version(self.request) == "2"
         if self.action in ("list", "top"):
-            return MovieV2Serializer if version_2 else MovieV1Serializer
+            return for_version(self.request, {"1": MovieV1Serializer, "2": MovieV2Serializer})
         # The detail and the responses of writes.
-        return MovieDetailV2Serializer if version_2 else MovieDetailV1Serializer
+        return for_version(self.request, {"1": MovieDetailV1Serializer, "2": MovieDetailV2Serializer})
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> serializers.BaseSerializer:
         if self.action == "top":

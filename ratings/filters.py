@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
 from config.api.ordering import SpacedOrderingFilter
+from config.domain import SCORE_MAX, SCORE_MIN, SCORE_STEP
 from ratings.models import SCORES, Rating
 
 
@@ -22,7 +23,7 @@ class ScoreFilter(filters.NumberFilter):
     """A score on the half-star scale; anything else is a 400 naming the parameter."""
 
     field_class = ScoreFormField
-    schema_extra = {"minimum": 0.5, "maximum": 5.0, "multipleOf": 0.5}
+    schema_extra = {"minimum": float(SCORE_MIN), "maximum": float(SCORE_MAX), "multipleOf": float(SCORE_STEP)}
 
 
 class RatingFilter(filters.FilterSet):

@@ -1,17 +1,14 @@
 """Ratings: how entertaining one user found one movie."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
+from config.domain import SCORES
 from movies.models import Movie
 
-# MovieLens' scale: half stars from 0.5 to 5.0.
-SCORES: tuple[Decimal, ...] = tuple(Decimal(n) / 2 for n in range(1, 11))
 REVIEW_MAX_LENGTH = 2000
 
 

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import StrictCharField
+from config.domain import SCORE_MAX, SCORE_MIN, SCORE_STEP
 from movies.serializers import MovieBriefSerializer, MovieStatsSummaryV1Serializer, MovieStatsSummaryV2Serializer
 from ratings.models import REVIEW_MAX_LENGTH, SCORES, Rating
 
@@ -15,7 +16,7 @@ SCORE_HELP = 'Stars from 0.5 to 5.0 in half steps: 4, 4.0 and "4.5" are accepted
 
 SCORE_SCHEMA = {
     "oneOf": [
-        {"type": "number", "minimum": 0.5, "maximum": 5.0, "multipleOf": 0.5},
+        {"type": "number", "minimum": float(SCORE_MIN), "maximum": float(SCORE_MAX), "multipleOf": float(SCORE_STEP)},
         {"type": "string", "enum": sorted({str(score) for score in SCORES} | {f"{score:.1f}" for score in SCORES})},
     ],
     "description": SCORE_HELP,
@@ -73,7 +74,7 @@ class RatedMovieSerializer(serializers.ModelSerializer):
 
     movie = MovieBriefSerializer(read_only=True)
     score = serializers.DecimalField(
-        max_digits=2, decimal_places=1, min_value=Decimal("0.5"), max_value=Decimal("5.0"), read_only=True
+        max_digits=2, decimal_places=1, min_value=SCORE_MIN, max_value=SCORE_MAX, read_only=True
     )
 
     class Meta:
@@ -98,7 +99,7 @@ class MovieRatingSerializer(serializers.ModelSerializer):
 
     user = serializers.CharField(source="user.username", read_only=True)
     score = serializers.DecimalField(
-        max_digits=2, decimal_places=1, min_value=Decimal("0.5"), max_value=Decimal("5.0"), read_only=True
+        max_digits=2, decimal_places=1, min_value=SCORE_MIN, max_value=SCORE_MAX, read_only=True
     )
 
     class Meta:

@@ -38,6 +38,15 @@ def _add_to_statistics(*, movie_id: int, user_id: int, count: int, total: Decima
     )
 
 
+def _invalidate_caches_of(*, movie_id: int, username: str) -> None:
+    """After commit: the movie, the movie lists and the rater's profile show this write.
+
+    The one place a single rating write invalidates, for saves and deletes alike; the caller
+    passes the username it already holds, so no query runs inside the locked transaction.
+    """
+    invalidate_on_commit(movie_tag(movie_id), MOVIE_LISTS, user_tag(username))
+
+
 def rating_upsert(*, user: User, movie: Movie, score: Decimal, review: str) -> tuple[Rating, bool]:
     """Create or fully replace `user`'s rating of `movie`; returns `(rating, created)`.
 
@@ -52,6 +61,7 @@ def rating_upsert(*, user: User, movie: Movie, score: Decimal, review: str) -> t
                 user=user, movie=movie, score=score, review=review, rated_at=now, updated_at=now
             )
             _add_to_statistics(movie_id=movie.pk, user_id=user.pk, count=1, total=score)
+            _invalidate_caches_of(movie_id=movie.pk, username=user.username)
             return rating, True
         if rating.score == score and rating.review == review:
             return rating, False
@@ -60,6 +70,7 @@ def rating_upsert(*, user: User, movie: Movie, score: Decimal, review: str) -> t
         rating.save(update_fields=["score", "review", "updated_at"])
         if difference:
             _add_to_statistics(movie_id=movie.pk, user_id=user.pk, count=0, total=difference)
+        _invalidate_caches_of(movie_id=movie.pk, username=user.username)
         return rating, False
 
 
@@ -70,7 +81,7 @@ def rating_delete(*, rating: Rating) -> None:
         deleted, _ = Rating.objects.filter(pk=rating.pk).delete()
         if deleted:
             _add_to_statistics(movie_id=rating.movie_id, user_id=rating.user_id, count=-1, total=-rating.score)
-            invalidate_on_commit(movie_tag(rating.movie_id), MOVIE_LISTS, user_tag(rating.user.username))
+            _invalidate_caches_of(movie_id=rating.movie_id, username=rating.user.username)
 
 
 def ratings_subtract_from_statistics(ratings: QuerySet[Rating]) -> None:

@@ -1,9 +1,9 @@
 """Receivers of the ratings app.
 
-Cache invalidation (the house rule for signals): a saved rating refreshes its movie, the movie
-lists and its rater's profile, after the transaction commits. Deletions invalidate in
-`ratings.services`: a `post_delete` receiver on Rating would make Django load and signal every
-rating one by one when a user or movie is deleted, instead of deleting them in one statement.
+Cache invalidation of single rating writes lives in `ratings.services`, in one place for saves
+and deletes: every rating write goes through it (API, admin), and it already holds the rater,
+so nothing is loaded inside the locked transaction. A `post_delete` receiver on Rating would
+also make Django load and signal every rating one by one when a user or movie is deleted.
 
 Statistics on cascades (the one exception, and why): deleting a user or a movie deletes its
 ratings by cascade from any code path (the API, the admin, a shell, a bulk queryset delete),
@@ -13,21 +13,14 @@ as the delete. `users` and `movies` cannot call into `ratings` themselves (impor
 
 from typing import Any
 
-from django.db.models.signals import post_save, pre_delete
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from config.cache import ALL, MOVIE_LISTS, invalidate_on_commit, movie_tag, user_tag
+from config.cache import ALL, invalidate_on_commit
 from movies.models import Movie
 from ratings.models import Rating
 from ratings.services import ratings_subtract_from_statistics
 from users.models import User
-
-
-@receiver(post_save, sender=Rating, dispatch_uid="ratings.rating_saved")
-def rating_saved(sender: type[Rating], instance: Rating, raw: bool = False, **kwargs: Any) -> None:
-    if raw:
-        return
-    invalidate_on_commit(movie_tag(instance.movie_id), MOVIE_LISTS, user_tag(instance.user.username))
 
 
 @receiver(pre_delete, sender=User, dispatch_uid="ratings.user_deleting")

@@ -12,7 +12,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import BaseThrottle
 
 from config.api.throttling import WriteRateThrottle
-from config.api.versioning import request_version
+from config.api.versioning import for_version
 from config.cache import cache_response, movie_tag, user_tag
 from movies.models import Movie
 from ratings.filters import RatingFilter
@@ -26,8 +26,6 @@ from ratings.serializers import (
 )
 from ratings.services import rating_delete, rating_upsert
 from users.models import User
-
-_OWN_RATING = {"1": OwnRatingV1Serializer, "2": OwnRatingV2Serializer}
 
 
 def _own_rating_schema(version: str, **kwargs: Any) -> Any:
@@ -47,7 +45,7 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
     filter_backends: list[Any] = []
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
-        return _OWN_RATING[request_version(self.request)]
+        return for_version(self.request, {"1": OwnRatingV1Serializer, "2": OwnRatingV2Serializer})
 
     def get_throttles(self) -> list[BaseThrottle]:
         # Rating writes are throttled per user, rejected ones included; reads are not.
@@ -57,9 +55,10 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
         return get_object_or_404(Movie, pk=self.kwargs["movie_id"])
 
     def get_object(self) -> Rating:
-        """The caller's rating of the movie in the URL (404 for an unknown movie or no rating)."""
-        movie = self._movie()
-        return get_object_or_404(Rating.objects.select_related("movie", "user"), user=self.request.user, movie=movie)
+        """The caller's rating of the movie in the URL, with both, in one query (404 for an
+        unknown movie or no rating: the two are the same answer)."""
+        ratings = Rating.objects.select_related("movie", "user")
+        return get_object_or_404(ratings, user=self.request.user, movie_id=self.kwargs["movie_id"])
 
     @_own_rating_schema("1", responses=OwnRatingV1Serializer)
     @_own_rating_schema("2", responses=OwnRatingV2Serializer)

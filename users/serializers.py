@@ -2,7 +2,6 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -21,6 +20,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from config.api.fields import StrictCharField, StrictEmailField, TokenField
+from config.domain import SCORE_MAX, SCORE_MIN
 from users.models import IMPORTED_USERNAME_PREFIX, RESERVED_USERNAMES, User
 
 TAKEN_MESSAGES = {
@@ -137,8 +137,8 @@ class PublicProfileSerializer(serializers.ModelSerializer):
     average_score = serializers.DecimalField(
         max_digits=3,
         decimal_places=2,
-        min_value=Decimal("0.5"),
-        max_value=Decimal(5),
+        min_value=SCORE_MIN,
+        max_value=SCORE_MAX,
         read_only=True,
         allow_null=True,
         help_text="Mean of the user's scores rounded half-up to 2 decimals; null without ratings.",

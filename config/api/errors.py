@@ -2,22 +2,27 @@
 
 Body: `{type, title, status, detail, code, request_id}` plus `errors: [{field, code, message}]`
 for validation errors, served as `application/problem+json`. DRF exceptions go through
-`exception_handler`; Django's own 400/403/404/500 under /api/ go through the `handler*` views.
+`exception_handler` (so do Django's ValidationError, which services raise, Http404 and
+PermissionDenied); Django's own 400/403/404/500 under /api/ go through the `handler*` views,
+and under DEBUG `config.middleware.ApiProblemsMiddleware` turns Django's pages into the same
+bodies (`problem_for_status`): one table, `_DJANGO_ERRORS`, for both.
 """
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
 from config.api.versioning import API_PATH_PREFIX, UnsupportedVersion, supported_versions
@@ -78,6 +83,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, DjangoValidationError):
+        # What services raise (they know nothing of DRF): a 400 naming the fields, as DRF's own.
+        exc = exceptions.ValidationError(detail=as_serializer_error(exc))
     elif isinstance(exc, OperationalError | InterfaceError):
         # The database is down or unreachable (or a deadlock victim): a retryable 503, not a 500.
         logger.warning("database unavailable: %s", exc)
@@ -122,27 +130,38 @@ def problem_response(status: int, detail: str, code: str) -> HttpResponse:
     return HttpResponse(json.dumps(problem(status, detail, code)), status=status, content_type=PROBLEM_CONTENT_TYPE)
 
 
-def bad_request(request: HttpRequest, exception: Exception, template_name: str = "400.html") -> HttpResponse:
-    if request.path.startswith(API_PATH_PREFIX):
-        return problem_response(400, "The request could not be understood.", "bad_request")
-    return defaults.bad_request(request, exception)
+def _django_error_view(status: int, detail: str, code: str, html_view: Callable[..., HttpResponse]) -> Any:
+    """A `handler<status>` view: problem details under /api/, Django's own page elsewhere."""
+
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.path.startswith(API_PATH_PREFIX):
+            return problem_response(status, detail, code)
+        return html_view(request, *args, **kwargs)
+
+    view.__name__ = view.__qualname__ = html_view.__name__
+    return view
 
 
-def permission_denied(request: HttpRequest, exception: Exception, template_name: str = "403.html") -> HttpResponse:
-    if request.path.startswith(API_PATH_PREFIX):
-        return problem_response(403, "You do not have permission to do this.", "permission_denied")
-    return defaults.permission_denied(request, exception)
+# Django's own errors (config/urls.py's handler400 ... handler500), one row each.
+_DJANGO_ERRORS: list[tuple[int, str, str, Callable[..., HttpResponse]]] = [
+    (400, "The request could not be understood.", "bad_request", defaults.bad_request),
+    (403, "You do not have permission to do this.", "permission_denied", defaults.permission_denied),
+    (404, "No such resource. See /api/docs/ for the paths.", "not_found", defaults.page_not_found),
+    (
+        500,
+        "Something went wrong on our side. Quote the request_id when reporting it.",
+        "server_error",
+        defaults.server_error,
+    ),
+]
+bad_request, permission_denied, page_not_found, server_error = (_django_error_view(*row) for row in _DJANGO_ERRORS)
 
 
-def page_not_found(request: HttpRequest, exception: Exception, template_name: str = "404.html") -> HttpResponse:
-    if request.path.startswith(API_PATH_PREFIX):
-        return problem_response(404, "No such resource. See /api/docs/ for the paths.", "not_found")
-    return defaults.page_not_found(request, exception)
-
-
-def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
-    if request.path.startswith(API_PATH_PREFIX):
-        return problem_response(
-            500, "Something went wrong on our side. Quote the request_id when reporting it.", "server_error"
-        )
-    return defaults.server_error(request)
+def problem_for_status(status: int) -> HttpResponse:
+    """The problem-details response for an error status that Django answered with a page of its
+    own (its DEBUG pages): the table's row for that status (any 5xx as 500), else the phrase."""
+    for row_status, detail, code, _html_view in _DJANGO_ERRORS:
+        if row_status == (500 if status >= 500 else status):
+            return problem_response(status, detail, code)
+    phrase = HTTPStatus(status).phrase
+    return problem_response(status, phrase, phrase.lower().replace(" ", "_"))

@@ -4,13 +4,16 @@
 is a 406 whose body lists the supported versions.
 """
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from django.conf import settings
 from rest_framework import exceptions, versioning
 from rest_framework.request import Request
 
 API_PATH_PREFIX = "/api/"
+
+T = TypeVar("T")
 
 
 def supported_versions() -> list[str]:
@@ -51,3 +54,11 @@ class AcceptHeaderVersioning(versioning.AcceptHeaderVersioning):
 def request_version(request: Request) -> str:
     """The negotiated version of a DRF request (the default for schema generation)."""
     return str(getattr(request, "version", None) or default_version())
+
+
+def for_version(request: Request, choices: Mapping[str, T]) -> T:
+    """What the request's API version selects: `for_version(request, {"1": A, "2": B})`.
+
+    Every supported version must have its entry (a KeyError otherwise, never a silent default).
+    """
+    return choices[request_version(request)]

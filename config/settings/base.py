@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "users",
     "movies",
     "ratings",
+    "movielens",
 ]
 
 MIDDLEWARE = [
@@ -90,7 +91,6 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url_config(env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -100,7 +100,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 # --- Cache --------------------------------------------------------------------------------
 # Redis through django-redis when REDIS_URL is set, process-local memory otherwise.
-# Cache errors are handled where the cache is used (config.cache, config.throttling) so that
+# Cache errors are handled where the cache is used (config.cache, config.api.throttling) so that
 # a Redis outage degrades the service instead of failing requests.
 CACHE_TTL = env.int("CACHE_TTL", default=600)
 REDIS_URL = env("REDIS_URL", default="")
@@ -189,7 +189,6 @@ REST_FRAMEWORK = {
     # trusting X-Forwarded-For blindly would let anyone dodge the login throttle.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "COERCE_DECIMAL_TO_STRING": False,
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
 SIMPLE_JWT = {
@@ -198,9 +197,12 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
-    "SIGNING_KEY": env("JWT_SIGNING_KEY", default="") or SECRET_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+# JWTs are signed with SECRET_KEY (simplejwt's default, read once the settings module in use has
+# set it) unless JWT_SIGNING_KEY names a key of their own.
+if JWT_SIGNING_KEY := env("JWT_SIGNING_KEY", default=""):
+    SIMPLE_JWT["SIGNING_KEY"] = JWT_SIGNING_KEY
 
 SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Movie ratings API",
@@ -222,7 +224,6 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
         "config.api.openapi.allow_blank_query_parameters",
         "config.api.openapi.set_info_version",
     ],
-    "ENUM_NAME_OVERRIDES": {},
 }
 
 # --- Domain -------------------------------------------------------------------------------

@@ -1,10 +1,9 @@
 """Development settings: `manage.py` uses these unless DJANGO_SETTINGS_MODULE says otherwise."""
 
 from .base import *  # noqa: F403
-from .base import SIMPLE_JWT, env
+from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
 # A fixed key is fine on a developer's machine and nowhere else: production refuses to start
 # without SECRET_KEY (config.settings.production).
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-development-key-not-for-production")
-SIMPLE_JWT["SIGNING_KEY"] = env("JWT_SIGNING_KEY", default="") or SECRET_KEY

@@ -4,14 +4,13 @@ import os
 import sys
 
 from .base import *  # noqa: F403
-from .base import SIMPLE_JWT, env
+from .base import env
 
 if not os.environ.get("SECRET_KEY"):
     # One clear line instead of a traceback: the operator knows exactly what to set.
     sys.exit("ImproperlyConfigured: set the SECRET_KEY environment variable (50+ random characters).")
 
 SECRET_KEY = env("SECRET_KEY")
-SIMPLE_JWT["SIGNING_KEY"] = env("JWT_SIGNING_KEY", default="") or SECRET_KEY
 DEBUG = env.bool("DEBUG", default=False)
 
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/

@@ -1,10 +1,9 @@
 """Test settings: the same stack as production (PostgreSQL and Redis when their URLs are set)."""
 
 from .base import *  # noqa: F403
-from .base import SIMPLE_JWT, env
+from .base import env
 
 SECRET_KEY = env("SECRET_KEY", default="test-secret-key-used-only-by-the-test-suite-0123456789")
-SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY
 # Fast hashing keeps the suite quick; production uses Django's default hashers.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

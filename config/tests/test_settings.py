@@ -44,3 +44,31 @@ def test_sqlite_is_the_fallback_without_a_database_url(url):
         timeout=60,
     )
     assert result.stdout.strip() == "django.db.backends.sqlite3", result.stderr
+
+
+SIGNING_KEY = "from rest_framework_simplejwt.settings import api_settings; print(api_settings.SIGNING_KEY)"
+
+
+@pytest.mark.parametrize("module", ["config.settings.local", "config.settings.test", "config.settings.production"])
+def test_jwts_are_signed_with_the_secret_key_of_the_settings_in_use(module):
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {SIGNING_KEY}"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": module, "SECRET_KEY": "k" * 60, "JWT_SIGNING_KEY": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "k" * 60, result.stderr
+
+
+def test_jwt_signing_key_overrides_the_secret_key():
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {SIGNING_KEY}"],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "JWT_SIGNING_KEY": "j" * 60},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.strip() == "j" * 60, result.stderr

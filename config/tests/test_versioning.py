@@ -1,4 +1,8 @@
 import pytest
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+
+from config.api.versioning import for_version
 
 pytestmark = [pytest.mark.urls("config.tests.urls"), pytest.mark.django_db]
 
@@ -49,3 +53,10 @@ def test_the_schema_refuses_an_unknown_version(api_client):
     response = api_client.get("/api/schema/?version=7")
     assert response.status_code == 406
     assert response.json()["supported_versions"] == ["1", "2"]
+
+
+@pytest.mark.parametrize(("version", "chosen"), [(None, "A"), ("1", "A"), ("2", "B")])
+def test_for_version_picks_what_the_negotiated_version_selects(version, chosen):
+    request = Request(APIRequestFactory().get("/api/movies/"))
+    request.version = version  # what AcceptHeaderVersioning negotiated; None: the schema generator
+    assert for_version(request, {"1": "A", "2": "B"}) == chosen

@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 import pytest
-from django.apps import apps
 from django.db.models import F
 
 from conftest import client_for
@@ -44,14 +43,14 @@ def rate(db):
     """Rate a movie once per score, each by a new user: `rate(movie, "4.5", "3.0")`.
 
     The movie's and the users' stored statistics are kept consistent with the rows, as the
-    ratings service would (movies cannot call it).
+    ratings service would (movies sits below ratings and cannot call it). The rows go through
+    the movie's reverse relation, the way movies' own selectors read them.
     """
-    rating_model = apps.get_model("ratings", "Rating")
 
     def add(movie, *scores: str) -> None:
         for score in map(Decimal, scores):
             user = UserFactory.create(ratings_count=1, ratings_sum=score)
-            rating_model.objects.create(user=user, movie=movie, score=score)
+            movie.ratings.create(user=user, score=score)
         Movie.objects.filter(pk=movie.pk).update(
             ratings_count=F("ratings_count") + len(scores), ratings_sum=F("ratings_sum") + sum(map(Decimal, scores))
         )

@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.urls import reverse
-from rest_framework.exceptions import ValidationError
 
 from conftest import client_for
 from movies import services
@@ -72,7 +72,16 @@ def test_a_name_taken_by_a_concurrent_request_is_a_400_not_a_500(db, monkeypatch
     monkeypatch.setattr(services, "_genre_name_problem", lambda name, slug: None)
     with pytest.raises(ValidationError) as raised:
         services.genre_create(name="drama")
-    assert "name" in raised.value.detail
+    assert "name" in raised.value.message_dict
+
+
+def test_a_service_validation_error_reaches_the_client_as_a_400_naming_the_field(curator_client, monkeypatch):
+    GenreFactory.create(name="Drama")
+    monkeypatch.setattr(services, "_genre_name_problem", lambda name, slug: None)
+    response = curator_client.post(URL, {"name": "drama"}, format="json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert [error["field"] for error in response.json()["errors"]] == ["name"]
 
 
 def test_adding_a_genre_needs_authentication(api_client):

@@ -7,7 +7,7 @@ from movies.filters import MovieFilterSet
 from movies.models import Movie
 from movies.selectors import movie_list_queryset
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = pytest.mark.django_db
 
 WORDS = [
     "the",
@@ -32,9 +32,8 @@ WORDS = [
 ]
 
 
-def test_title_search_uses_the_trigram_index_on_postgresql(uses_postgres):
-    if not uses_postgres:
-        pytest.skip("the trigram index exists on PostgreSQL only (DATABASE_URL); SQLite scans")
+@pytest.mark.postgres(reason="the trigram index exists on PostgreSQL only (DATABASE_URL); SQLite scans")
+def test_title_search_uses_the_trigram_index_on_postgresql():
     rng = random.Random(7)
     Movie.objects.bulk_create(
         Movie(title=" ".join(rng.choice(WORDS).title() for _ in range(rng.randint(1, 4))) + f" {n}")

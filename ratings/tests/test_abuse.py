@@ -48,11 +48,8 @@ def test_unicode_usernames_sign_up_and_have_public_profiles(api_client, username
     assert profile.json()["username"] == username
 
 
+@pytest.mark.postgres(reason="SQLite's LOWER() folds only ASCII; PostgreSQL enforces this (docs/users.md)")
 def test_unicode_usernames_collide_whatever_their_case(api_client):
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite's LOWER() folds only ASCII; PostgreSQL enforces this (docs/users.md)")
     UserFactory.create(username="Zoë")
     response = api_client.post(
         reverse("user-list"),

@@ -5,7 +5,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.urls import reverse
 
 from config import cache as response_cache
@@ -49,11 +49,10 @@ def test_the_callers_own_list_is_never_cached(user_client, movie, user):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres(reason="concurrent transactions need PostgreSQL (DATABASE_URL)")
 def test_a_reader_that_began_before_a_write_cannot_leave_a_stale_copy(api_client, monkeypatch):
     """The reader reads the generations and the database, then stalls before storing its copy;
     meanwhile a write commits and returns. Every later read must show the write."""
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (DATABASE_URL)")
     movie = MovieFactory.create()
     writer = client_for(UserFactory.create(username="writer"))
     url = reverse("movie-ratings", kwargs={"movie_id": movie.pk})
@@ -85,9 +84,8 @@ def test_a_reader_that_began_before_a_write_cannot_leave_a_stale_copy(api_client
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres(reason="concurrent transactions need PostgreSQL (DATABASE_URL)")
 def test_interleaved_readers_and_writers_end_with_every_read_showing_the_final_state():
-    if connection.vendor != "postgresql":
-        pytest.skip("concurrent transactions need PostgreSQL (DATABASE_URL)")
     movie = MovieFactory.create()
     writers = [client_for(UserFactory.create(username=f"w{i}")) for i in range(4)]
     own = reverse("movie-own-rating", kwargs={"movie_id": movie.pk})

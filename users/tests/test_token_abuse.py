@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from django.conf import settings
 from django.urls import reverse
+from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
 from users.tests.factories import UserFactory
@@ -30,7 +30,7 @@ def me(api_client, token: str):
 
 
 def test_a_genuine_token_works(api_client, claims):
-    token = jwt.encode(claims, settings.SIMPLE_JWT["SIGNING_KEY"], algorithm="HS256")
+    token = jwt.encode(claims, api_settings.SIGNING_KEY, algorithm="HS256")
     assert me(api_client, token).status_code == 200
 
 
@@ -44,7 +44,7 @@ def test_an_unsigned_alg_none_token_is_a_401(api_client, claims):
 
 
 def test_a_tampered_payload_is_a_401(api_client, claims):
-    genuine = jwt.encode(claims, settings.SIMPLE_JWT["SIGNING_KEY"], algorithm="HS256")
+    genuine = jwt.encode(claims, api_settings.SIGNING_KEY, algorithm="HS256")
     header, _, signature = genuine.split(".")
     other = UserFactory.create()
     forged = f"{header}.{b64({**claims, 'user_id': str(other.pk)})}.{signature}"

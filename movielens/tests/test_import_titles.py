@@ -2,7 +2,7 @@
 
 import pytest
 
-from ratings.importing.parsing import RowError, parse_genres, parse_title
+from movielens.parsing import RowError, parse_genres, parse_title
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from ratings.importing.progress import terminal_progress
-from ratings.importing.synthetic import (
+from movielens.progress import terminal_progress
+from movielens.synthetic import (
     ORM_MAX_RATINGS,
     SYNTHETIC_USERNAME_PREFIX,
     SyntheticDataset,

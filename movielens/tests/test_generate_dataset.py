@@ -9,12 +9,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Sum
 
+from movielens import synthetic
+from movielens.management.commands import generate_dataset
+from movielens.synthetic import SyntheticDataset
+from movielens.tests.test_import_support import run_import
 from movies.models import Movie
-from ratings.importing import synthetic
-from ratings.importing.synthetic import SyntheticDataset
-from ratings.management.commands import generate_dataset
 from ratings.models import Rating
-from ratings.tests.test_import_support import run_import
 from users.models import User
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,10 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
+from movielens.management.commands import load_demo_data as load_demo_data_command
+from movielens.management.commands.load_demo_data import DEMO_DIR
 from movies.models import Movie
 from movies.tests.factories import MovieFactory
-from ratings.management.commands import load_demo_data as load_demo_data_command
-from ratings.management.commands.load_demo_data import DEMO_DIR
 from ratings.models import Rating
 from users.models import User
 

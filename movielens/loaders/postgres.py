@@ -13,10 +13,12 @@ from typing import Any
 
 from django.db import connection
 
-from ratings.importing.parsing import LinkRow, MovieRow, RatingRow
-from ratings.importing.progress import Progress
-from ratings.importing.summary import Tally
-from users.models import IMPORTED_USERNAME_PREFIX
+from movielens.loaders import RATING_FIELDS, USER_FIELDS, columns
+from movielens.parsing import LinkRow, MovieRow, RatingRow
+from movielens.progress import Progress
+from movielens.summary import Tally
+from ratings.models import Rating
+from users.models import IMPORTED_USERNAME_PREFIX, User
 
 COPY_BATCH_ROWS = 20_000
 # Sorting and hashing a million staged ratings in memory instead of in temporary files.
@@ -118,9 +120,8 @@ ADD_GENRES_OF_NEW_MOVIES = """
 """
 
 # Accounts that cannot log in: a password starting with "!" is Django's unusable password.
-CREATE_USERS = """
-    INSERT INTO users_user (password, is_superuser, username, first_name, last_name, email, is_staff,
-                            is_active, date_joined, ratings_count, ratings_sum)
+CREATE_USERS = f"""
+    INSERT INTO {columns(User, USER_FIELDS)}
     SELECT '!' || md5(random()::text || user_ml), false, %(prefix)s || user_ml, '', '', '', false,
            true, to_timestamp(first_rated), 0, 0
     FROM (SELECT user_ml, min(ts) AS first_rated FROM import_rating GROUP BY user_ml) s
@@ -155,8 +156,8 @@ UPDATE_RATINGS = """
       AND (t.score <> f.score OR t.updated_at <> f.rated OR t.rated_at > f.rated)
 """
 
-CREATE_RATINGS = """
-    INSERT INTO ratings_rating (user_id, movie_id, score, review, rated_at, updated_at)
+CREATE_RATINGS = f"""
+    INSERT INTO {columns(Rating, RATING_FIELDS)}
     SELECT f.user_id, f.movie_id, f.score, '', f.rated, f.rated
     FROM import_final f
     WHERE NOT EXISTS (SELECT 1 FROM ratings_rating t WHERE t.user_id = f.user_id AND t.movie_id = f.movie_id)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from movielens.progress import CLEAR_LINE, Progress
+from movielens.tests.test_import_support import run_import, write_release
 from movies.models import Movie
-from ratings.importing.progress import CLEAR_LINE, Progress
 from ratings.models import Rating
-from ratings.tests.test_import_support import run_import, write_release
 
 pytestmark = pytest.mark.django_db
 

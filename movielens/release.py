@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import IO, TextIO
 
-from ratings.importing.parsing import MOVIES_CSV
-from ratings.importing.progress import Progress
+from movielens.parsing import MOVIES_CSV
+from movielens.progress import Progress
 
 DOWNLOAD_TIMEOUT_SECONDS = 60
 DOWNLOAD_CHUNK_BYTES = 1 << 20

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from movielens.tests.test_import_support import both_loaders, run_import, write_release  # noqa: F401
 from movies.models import Movie
 from ratings.models import Rating
-from ratings.tests.test_import_support import both_loaders, run_import, write_release  # noqa: F401
 from users.models import User
 from users.tests.factories import UserFactory
 

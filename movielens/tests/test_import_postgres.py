@@ -3,15 +3,16 @@
 import pytest
 from django.db import connection
 
-from ratings.importing import postgres
-from ratings.tests.test_import_support import run_import, write_release
+from movielens.loaders import postgres
+from movielens.tests.test_import_support import run_import, write_release
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.postgres(reason="the index rebuild is the PostgreSQL loader's bulk path (DATABASE_URL)"),
+]
 
 
-def test_a_bulk_load_into_an_empty_table_restores_every_index_and_constraint(tmp_path, monkeypatch, uses_postgres):
-    if not uses_postgres:
-        pytest.skip("the index rebuild is the PostgreSQL loader's bulk path (DATABASE_URL)")
+def test_a_bulk_load_into_an_empty_table_restores_every_index_and_constraint(tmp_path, monkeypatch):
 
     def extras():
         with connection.cursor() as cursor:
@@ -34,9 +35,7 @@ def test_a_bulk_load_into_an_empty_table_restores_every_index_and_constraint(tmp
     assert len(before) >= 6  # unique pair, two foreign keys, the indexes of the model
 
 
-def test_a_load_into_a_table_that_has_ratings_keeps_its_indexes_in_place(tmp_path, monkeypatch, uses_postgres):
-    if not uses_postgres:
-        pytest.skip("the index rebuild is the PostgreSQL loader's bulk path (DATABASE_URL)")
+def test_a_load_into_a_table_that_has_ratings_keeps_its_indexes_in_place(tmp_path, monkeypatch):
     run_import(write_release(tmp_path / "old", movies="1,Heat (1995),Crime", ratings="1,1,4.0,964982703"))
     monkeypatch.setattr(postgres, "BULK_LOAD_MIN_ROWS", 1)
     monkeypatch.setattr(postgres, "ratings_indexes_rebuilt", lambda cursor: pytest.fail("rebuilt a non-empty table"))

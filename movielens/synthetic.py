@@ -27,10 +27,12 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from config.cache import ALL, invalidate_on_commit
+from config.domain import SCORE_TEXTS
+from movielens.genres import genres_ensure
+from movielens.loaders import RATING_FIELDS, USER_FIELDS, columns
+from movielens.loaders.postgres import ratings_indexes_rebuilt, ratings_table_is_empty
+from movielens.progress import Progress
 from movies.models import Movie
-from ratings.importing.genres import genres_ensure
-from ratings.importing.postgres import ratings_indexes_rebuilt, ratings_table_is_empty
-from ratings.importing.progress import Progress
 from ratings.models import SCORES, Rating
 from ratings.services import StatisticsDrift, statistics_recompute
 from users.models import User
@@ -190,7 +192,7 @@ def write_csv(dataset: SyntheticDataset, folder: Path, progress: Progress) -> No
         for movie in dataset.movie_rows():
             movies.writerow([movie.number, movie.movielens_title, "|".join(movie.genres)])
             links.writerow([movie.number, SYNTHETIC_IMDB_BASE + movie.number, ""])
-    score_text = [""] + [f"{n / 2:.1f}" for n in range(1, 11)]
+    score_text = ["", *SCORE_TEXTS]
     with open(folder / "ratings.csv", "w", encoding="utf-8") as ratings_file:
         ratings_file.write("userId,movieId,rating,timestamp\n")
         rows = dataset.rating_rows()
@@ -241,10 +243,7 @@ def _copy_dataset(dataset: SyntheticDataset, genre_ids: dict[str, int], now: dat
             for movie in dataset.movie_rows():
                 for genre in movie.genres:
                     copy.write_row((movie_ids[movie.number - 1], genre_ids[genre.lower()]))
-        with cursor.cursor.copy(
-            "COPY users_user (id, password, is_superuser, username, first_name, last_name, email, is_staff,"
-            " is_active, date_joined, ratings_count, ratings_sum) FROM STDIN"
-        ) as copy:
+        with cursor.cursor.copy(f"COPY {columns(User, ('id', *USER_FIELDS))} FROM STDIN") as copy:
             for number, joined in dataset.user_rows():
                 username = f"{SYNTHETIC_USERNAME_PREFIX}{number}"
                 # A password starting with "!" is Django's unusable password: nobody logs in as these.
@@ -252,14 +251,12 @@ def _copy_dataset(dataset: SyntheticDataset, genre_ids: dict[str, int], now: dat
                 joined_at = datetime.fromtimestamp(joined, tz=UTC)
                 row = (user_ids[number - 1], password, False, username, "", "", "", False, True, joined_at, 0, 0)
                 copy.write_row(row)
-        score_text = [""] + [f"{n / 2:.1f}" for n in range(1, 11)]
+        score_text = ["", *SCORE_TEXTS]
         rows = dataset.rating_rows()
         written = 0
         with (
             ratings_indexes_rebuilt(cursor) if ratings_table_is_empty(cursor) else nullcontext(),
-            cursor.cursor.copy(
-                "COPY ratings_rating (user_id, movie_id, score, review, rated_at, updated_at) FROM STDIN"
-            ) as copy,
+            cursor.cursor.copy(f"COPY {columns(Rating, RATING_FIELDS)} FROM STDIN") as copy,
         ):
             while batch := list(islice(rows, 20_000)):
                 lines = []

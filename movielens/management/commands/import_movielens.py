@@ -4,10 +4,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ratings.importing.importer import movielens_import
-from ratings.importing.parsing import BadRow
-from ratings.importing.progress import terminal_progress
-from ratings.importing.release import ImportFailed
+from movielens.importer import movielens_import
+from movielens.parsing import BadRow
+from movielens.progress import terminal_progress
+from movielens.release import ImportFailed
 
 
 class Command(BaseCommand):

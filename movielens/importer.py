@@ -1,8 +1,8 @@
 """Importing a MovieLens release: the rules of SPEC section 9, in one transaction.
 
 The release's files are parsed in Python (`parsing`), then written by a loader: set-based SQL
-over COPY-filled temporary tables on PostgreSQL (`postgres`), batched ORM writes elsewhere
-(`orm`). Both write only what differs from the source, so an import is idempotent. Statistics
+over COPY-filled temporary tables on PostgreSQL (`loaders.postgres`), batched ORM writes elsewhere
+(`loaders.orm`). Both write only what differs from the source, so an import is idempotent. Statistics
 are recomputed from the rating rows at the end, and every cached response is dropped once the
 transaction commits.
 """
@@ -10,14 +10,13 @@ transaction commits.
 import time
 from collections.abc import Callable
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from config.cache import ALL, invalidate_on_commit
-from movies.models import Movie
-from ratings.importing.genres import genres_ensure
-from ratings.importing.orm import OrmLoader
-from ratings.importing.parsing import (
+from movielens.genres import genres_ensure
+from movielens.loaders import loader_for
+from movielens.parsing import (
     LINKS_CSV,
     MOVIES_CSV,
     RATINGS_CSV,
@@ -30,10 +29,10 @@ from ratings.importing.parsing import (
     read_movies,
     read_ratings,
 )
-from ratings.importing.postgres import PostgresLoader
-from ratings.importing.progress import Progress
-from ratings.importing.release import ImportFailed, open_release
-from ratings.importing.summary import ImportSummary
+from movielens.progress import Progress
+from movielens.release import ImportFailed, open_release
+from movielens.summary import ImportSummary
+from movies.models import Movie
 from ratings.services import statistics_recompute
 
 
@@ -61,7 +60,7 @@ def movielens_import(
         summary.ignored_files = [TAGS_CSV] if TAGS_CSV in release else []
 
         now = timezone.now()
-        loader = PostgresLoader(progress, now) if connection.vendor == "postgresql" else OrmLoader(progress, now)
+        loader = loader_for(progress, now)
         with transaction.atomic():
             _drop_links_to_taken_imdb_ids(links, bad)
             genre_ids, summary.genres = genres_ensure(name for movie in movies.values() for name in movie.genres)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from movielens.tests.test_import_support import run_import
 from movies.models import Movie
 from ratings.models import Rating
-from ratings.tests.test_import_support import run_import
 from users.models import User
 
 pytestmark = pytest.mark.django_db

@@ -16,6 +16,7 @@ from enum import StrEnum
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
+from config.domain import INT32_MAX, SCORE_TEXTS
 from movies.models import validate_year
 
 MOVIES_CSV = "movies.csv"
@@ -23,7 +24,7 @@ LINKS_CSV = "links.csv"
 RATINGS_CSV = "ratings.csv"
 TAGS_CSV = "tags.csv"
 
-MAX_ID = 2_147_483_647  # MovieLens ids are stored in 32-bit integer columns
+MAX_ID = INT32_MAX  # MovieLens ids are stored in 32-bit integer columns
 MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31 23:59:59 UTC, the last second a datetime can hold
 TITLE_MAX_LENGTH = 500
 GENRE_MAX_LENGTH = 64
@@ -176,7 +177,7 @@ def _tmdb_id(text: str) -> int | None:
 
 
 # The spellings MovieLens uses, looked up before the general (slower) parse.
-_HALF_STARS = {f"{n / 2:.1f}": n for n in range(1, 11)} | {str(n): 2 * n for n in range(1, 6)}
+_HALF_STARS = {text: n for n, text in enumerate(SCORE_TEXTS, 1)} | {str(n): 2 * n for n in range(1, 6)}
 
 
 def _half_stars(text: str) -> int:

@@ -3,7 +3,7 @@
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ratings.importing.parsing import BadRowKind
+from movielens.parsing import BadRowKind
 from ratings.services import StatisticsDrift
 
 

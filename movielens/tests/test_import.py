@@ -7,11 +7,11 @@ import pytest
 from django.core.management import CommandError
 
 import config.cache
+from movielens import importer
+from movielens.tests.test_import_support import both_loaders, run_import, write_release  # noqa: F401
 from movies.models import Genre, Movie
 from movies.tests.factories import GenreFactory
-from ratings.importing import importer
 from ratings.models import Rating
-from ratings.tests.test_import_support import both_loaders, run_import, write_release  # noqa: F401
 from users.models import User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("both_loaders")]

@@ -4,8 +4,8 @@ from collections.abc import Iterable
 
 from django.utils.text import slugify
 
+from movielens.summary import Tally
 from movies.models import Genre
-from ratings.importing.summary import Tally
 
 
 def genres_ensure(names: Iterable[str]) -> tuple[dict[str, int], Tally]:

@@ -1,6 +1,6 @@
 """Loading a release through the ORM, for SQLite (the zero-setup fallback) and other databases.
 
-The same rules as `ratings.importing.postgres`, written with batched `bulk_create` and
+The same rules as `movielens.loaders.postgres`, written with batched `bulk_create` and
 `bulk_update` and only for rows that differ from the source. Ratings are staged in a temporary
 table, where repeated (user, movie) pairs are resolved, then merged a page at a time, so memory
 stays bounded by the page size and the catalogue.
@@ -15,10 +15,10 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 
+from movielens.parsing import LinkRow, MovieRow, RatingRow
+from movielens.progress import Progress
+from movielens.summary import Tally
 from movies.models import Movie
-from ratings.importing.parsing import LinkRow, MovieRow, RatingRow
-from ratings.importing.progress import Progress
-from ratings.importing.summary import Tally
 from ratings.models import SCORES, Rating
 from users.models import IMPORTED_USERNAME_PREFIX, User
 

@@ -7,12 +7,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from movielens.importer import movielens_import
+from movielens.parsing import BadRow
+from movielens.progress import terminal_progress
+from movielens.release import ImportFailed
 from movies.models import CURATORS_GROUP, Movie
 from movies.services import curators_group_ensure
-from ratings.importing.importer import movielens_import
-from ratings.importing.parsing import BadRow
-from ratings.importing.progress import terminal_progress
-from ratings.importing.release import ImportFailed
 from users.models import User
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -22,7 +22,7 @@ DEMO_USER = ("demo", "demo-user-pass")
 
 class Command(BaseCommand):
     help = (
-        "Load the demo catalogue shipped in ratings/demo/ (real movies, demo users and their ratings) through the "
+        "Load the demo catalogue shipped in movielens/demo/ (real movies, demo users and their ratings) through the "
         "MovieLens importer. With DEBUG on, or --with-accounts, also create the accounts curator/demo-curator-pass "
         "(staff in the Curators group) and demo/demo-user-pass."
     )

@@ -1,0 +1,454 @@
+#!/usr/bin/env python3
+"""The stack every harness starts, in one place: `.ci/faults.py`, `.ci/soak.py`, `.ci/fuzz.py` and
+`bench/run.py` (and any later one, such as `make scale`) use it instead of copies of their own.
+
+- `Stack(name)`: PostgreSQL and Redis of its own through `.ci/services` (a fresh `SERVICES_DIR`
+  under /tmp and free ports, so a harness may stop and restart them), `migrate`, seeding, users
+  with tokens, and the production server started the way production starts it, through
+  `bin/serve` (gunicorn, production settings) on 127.0.0.1 with `WEB_CONCURRENCY` workers.
+- `start_server()` waits until `/health/ready` answers 200 and every worker has loaded the
+  application; if the server exits or never gets there within the timeout it raises, with the
+  tail of the server's log, so a harness whose server never becomes ready fails loudly.
+- `stop()` (also the context manager's exit) stops the server and the services and deletes the
+  directory; it is idempotent and quiet.
+- A small HTTP client (`call`, `Reply`) for harnesses that drive the service with threads.
+
+Import it from a harness with `.ci` on `sys.path` (scripts in `.ci/` have it already).
+"""
+
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = ROOT / ".venv" / "bin" / "python"
+SERVE = ROOT / "bin" / "serve"
+SERVICES = ROOT / ".ci" / "services"
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+PG_OS_USER = os.environ.get("PG_OS_USER", "postgres")
+REQUEST_TIMEOUT = 15.0  # far above any healthy answer: a request that takes this long has hung
+READY_TIMEOUT = 60.0  # seconds a server gets to become ready before the harness fails
+HARNESS_PREFIX = "harness-"
+
+TAG = Path(sys.argv[0]).stem or "harness"
+
+
+def log(message: str) -> None:
+    print(f"[{TAG} {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports nobody listens on, distinct because they are held open together while chosen."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    """One request's outcome; `status` is 0 when the connection failed (then `error` says how)."""
+
+    kind: str
+    method: str
+    path: str
+    status: int
+    body: bytes
+    headers: dict[str, str]
+    started: float
+    ended: float
+    error: str = ""
+
+    @property
+    def seconds(self) -> float:
+        return self.ended - self.started
+
+    @property
+    def cache(self) -> str:
+        return self.headers.get("x-cache", "-")
+
+    def json(self) -> Any:
+        """The body as JSON (decimals as Decimal), None if it is not JSON."""
+        try:
+            return json.loads(self.body, parse_float=Decimal)
+        except ValueError:
+            return None
+
+    def describe(self) -> str:
+        outcome = self.error or f"{self.status} {self.body[:160]!r}"
+        return f"{self.method} {self.path} -> {outcome} after {self.seconds:.2f} s"
+
+
+def call(
+    port: int,
+    method: str,
+    path: str,
+    *,
+    kind: str = "",
+    token: str | None = None,
+    payload: Any = None,
+    version: str | None = None,
+    timeout: float = REQUEST_TIMEOUT,
+) -> Reply:
+    """One request on a new connection (gunicorn's sync workers close every connection anyway)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    return exchange(connection, method, path, kind=kind, token=token, payload=payload, version=version)
+
+
+def exchange(
+    connection: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    *,
+    kind: str = "",
+    token: str | None = None,
+    payload: Any = None,
+    version: str | None = None,
+) -> Reply:
+    """One request on `connection` (connected or not), which is closed afterwards."""
+    headers = {"Accept": "application/json" + (f"; version={version}" if version else "")}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    body = None
+    if payload is not None:
+        body = json.dumps(payload).encode()
+        headers["Content-Type"] = "application/json"
+    started = time.monotonic()
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read()
+        received = {name.lower(): value for name, value in response.getheaders()}
+        return Reply(kind, method, path, response.status, content, received, started, time.monotonic())
+    except (OSError, http.client.HTTPException) as exc:
+        return Reply(kind, method, path, 0, b"", {}, started, time.monotonic(), f"{type(exc).__name__}: {exc}")
+    finally:
+        connection.close()
+
+
+def held_connections(port: int, count: int) -> list[http.client.HTTPConnection]:
+    """`count` open connections, each accepted by a different worker, which then waits for its
+    request (a sync worker serves one connection at a time): the other workers serve the rest."""
+    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT) for _ in range(count)]
+    for connection in connections:
+        with contextlib.suppress(OSError):
+            connection.connect()
+    time.sleep(0.3)  # time for the workers to accept them
+    return connections
+
+
+def with_param(path: str, name: str, value: str) -> str:
+    return f"{path}{'&' if '?' in path else '?'}{name}={value}"
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def concurrently(jobs: list[Callable[[], Reply]], threads: int) -> list[Reply]:
+    """Run the requests `jobs` on `threads` threads at once; replies in the order of `jobs`."""
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda job: job(), jobs))
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> float | None:
+    """Seconds until `predicate()` held, or None if it never did within `timeout`."""
+    started = time.monotonic()
+    while True:
+        if predicate():
+            return time.monotonic() - started
+        if time.monotonic() - started > timeout:
+            return None
+        time.sleep(interval)
+
+
+# --- The stack: services, data, server ------------------------------------------------------
+
+
+def run(command: list[str], env: dict[str, str]) -> str:
+    """Run a command from the project's root; its output, or an error that shows what it said."""
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:3])} failed ({result.returncode}):\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """Harness users with access tokens, and movie ids, most rated first."""
+
+    accounts: list[Account]
+    movies: list[int]
+
+
+_MINT = """
+import json, os
+from rest_framework_simplejwt.tokens import AccessToken
+from movies.models import Movie
+from users.models import User
+prefix, count = os.environ["HARNESS_PREFIX"], int(os.environ["HARNESS_USERS"])
+users = User.objects.bulk_create(
+    [User(username=f"{prefix}{n}", email=f"{prefix}{n}@example.com", password="!") for n in range(count)]
+)
+movies = list(Movie.objects.order_by("-ratings_count", "pk").values_list("pk", flat=True)[:1000])
+with open(os.environ["HARNESS_OUT"], "w") as out:
+    json.dump({"accounts": [[u.username, str(AccessToken.for_user(u))] for u in users], "movies": movies}, out)
+"""
+
+
+_GUNICORN_CONFIG = """
+import pathlib
+
+
+def post_worker_init(worker):
+    pathlib.Path({booted!r}, str(worker.pid)).touch()
+"""
+
+# Production settings on plain HTTP over loopback, with a throwaway key.
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "SECURE_SSL_REDIRECT": "false",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+class Stack:
+    """PostgreSQL and Redis of its own, a database and the production server (bin/serve).
+
+    `env` is what every command and the server run with: the services' URLs once started,
+    production settings, and whatever the harness adds (`Stack(name, THROTTLE_WRITES=...)`).
+    """
+
+    def __init__(self, name: str, **settings: str) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix=f"movies-{name}."))
+        self.port, pg_port, self.redis_port = free_ports(3)
+        self.env = {
+            **os.environ,
+            "SERVICES_DIR": str(self.dir),
+            "PG_PORT": str(pg_port),
+            "REDIS_PORT": str(self.redis_port),
+            **PRODUCTION_ENV,
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            **settings,
+        }
+        self.server: subprocess.Popen[bytes] | None = None
+        self.workers = 0
+        self.server_log = self.dir / "server.log"
+        self.booted = self.dir / "booted"
+
+    def __enter__(self) -> "Stack":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # services
+    def services(self, command: str) -> None:
+        """`.ci/services start|stop` for this stack; `start` adds DATABASE_URL and REDIS_URL to `env`."""
+        out = run([str(SERVICES), command], env=self.env)
+        for line in out.splitlines():
+            key, _, value = line.removeprefix("export ").partition("=")
+            self.env[key] = value
+
+    def start_services(self) -> None:
+        self.services("start")
+        log(f"PostgreSQL at {self.env['DATABASE_URL']}, Redis at {self.env['REDIS_URL']}")
+
+    def redis_cli(self, *args: str, timeout: float = 15.0) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["redis-cli", "-p", str(self.redis_port), *args],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def redis_answers(self) -> bool:
+        try:
+            return self.redis_cli("PING", timeout=2.0).stdout.strip() == "PONG"
+        except subprocess.TimeoutExpired:
+            return False
+
+    def pg_ctl(self, *args: str) -> None:
+        command = [str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "pg"), *args]
+        if os.geteuid() == 0:  # like .ci/services: PostgreSQL runs as an unprivileged user
+            command = ["runuser", "-u", PG_OS_USER, "--", *command]
+        run(command, env=self.env)
+
+    # data
+    def manage(self, *args: str, extra_env: dict[str, str] | None = None) -> str:
+        return run([str(PYTHON), "manage.py", *args], env={**self.env, **(extra_env or {})})
+
+    def migrate(self) -> None:
+        self.manage("migrate", "--noinput", "-v0")
+
+    def seed(self) -> str:
+        """The project's demo catalogue if it has one, else a small synthetic dataset."""
+        if list(ROOT.glob("*/management/commands/load_demo_data.py")):
+            self.manage("load_demo_data")
+            return "manage.py load_demo_data"
+        args = ("generate_dataset", "--movies", "500", "--users", "300", "--ratings", "20000", "--seed", "1")
+        self.manage(*args)
+        return "manage.py " + " ".join(args)
+
+    def mint(self, users: int) -> Fixture:
+        """`users` fresh accounts named harness-<n> with access tokens, and the movies, most rated first."""
+        out = self.dir / "fixture.json"
+        self.manage(
+            "shell",
+            "-c",
+            _MINT,
+            extra_env={"HARNESS_PREFIX": HARNESS_PREFIX, "HARNESS_USERS": str(users), "HARNESS_OUT": str(out)},
+        )
+        data = json.loads(out.read_text())
+        return Fixture([Account(name, token) for name, token in data["accounts"]], data["movies"])
+
+    def start(self, users: int, workers: int) -> Fixture:
+        """Services, a migrated and seeded database, `users` accounts with tokens, the server ready."""
+        self.start_services()
+        self.migrate()
+        log(f"seeded with {self.seed()}")
+        fixture = self.mint(users)
+        self.start_server(workers)
+        log(f"bin/serve ({workers} workers) on 127.0.0.1:{self.port}; {len(fixture.accounts)} users with tokens")
+        return fixture
+
+    # server
+    def start_server(self, workers: int, *options: str, timeout: float = READY_TIMEOUT) -> None:
+        """bin/serve on 127.0.0.1:`port` with `workers` workers; returns once ready, raises if it never is.
+
+        A throwaway gunicorn config holds one hook, post_worker_init, which writes a file per
+        worker that has loaded the application: ready means every worker serves.
+        """
+        config = self.dir / "gunicorn.conf.py"
+        config.write_text(_GUNICORN_CONFIG.format(booted=str(self.booted)))
+        self.booted.mkdir(exist_ok=True)
+        self.workers = workers
+        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": str(workers)}
+        command = [str(SERVE), "--config", str(config), "--log-level", "warning", "--access-logfile", "/dev/null"]
+        with open(self.server_log, "ab") as log_file:
+            self.server = subprocess.Popen(
+                [*command, *options], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file
+            )
+        if wait_until(lambda: self.server_exited() != "" or self.is_ready(), timeout, 0.2) is None:
+            self.fail_to_start(f"bin/serve did not become ready within {timeout:.0f} s")
+        if exited := self.server_exited():
+            self.fail_to_start(exited)
+
+    def is_ready(self) -> bool:
+        return len(self.serving_workers()) == self.workers and self.ready().status == 200
+
+    def fail_to_start(self, why: str) -> None:
+        tail = self.server_log.read_text(errors="replace").splitlines()[-40:] if self.server_log.exists() else []
+        self.stop_server()
+        raise RuntimeError(f"{why}; the last lines of its log:\n" + "\n".join(tail))
+
+    def stop_server(self) -> None:
+        if self.server is not None and self.server.poll() is None:
+            self.server.send_signal(signal.SIGTERM)
+            try:
+                self.server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait(timeout=10)
+        self.server = None
+        with contextlib.suppress(FileNotFoundError):
+            for path in self.booted.iterdir():
+                path.unlink()
+
+    def serving_workers(self) -> set[int]:
+        """Workers that have loaded the application (gunicorn's post_worker_init hook ran)."""
+        return self.worker_pids() & {int(path.name) for path in self.booted.iterdir()}
+
+    def ready(self) -> Reply:
+        return call(self.port, "GET", "/health/ready", kind="ready", timeout=10)
+
+    def worker_pids(self) -> set[int]:
+        """Live (not zombie) children of the gunicorn master, read from /proc."""
+        if self.server is None:
+            return set()
+        found = set()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            except (OSError, IndexError, ValueError):
+                continue
+            if int(ppid) == self.server.pid and state != "Z":
+                found.add(int(entry.name))
+        return found
+
+    def server_errors(self) -> tuple[int, list[str]]:
+        """How many lines of the server's log are errors the faults explain (a 503 logged by
+        django.request, gunicorn reporting a killed worker), and every other ERROR or traceback line."""
+        if not self.server_log.exists():
+            return 0, []
+        lines = self.server_log.read_text(errors="replace").splitlines()
+        errors = [line for line in lines if "ERROR" in line or "Traceback" in line]
+        other = [line for line in errors if "Service Unavailable" not in line and "was sent SIGKILL" not in line]
+        return len(errors) - len(other), other
+
+    def server_exited(self) -> str:
+        """Why the gunicorn master is gone, empty while it runs."""
+        if self.server is None or self.server.poll() is None:
+            return ""
+        return f"the gunicorn master exited (code {self.server.returncode}); see the server log lines below"
+
+    def stop(self) -> None:
+        """Stop the server and the services, delete the directory; safe to call again."""
+        self.stop_server()
+        if self.dir.exists():
+            subprocess.run([SERVICES, "stop"], env=self.env, check=False, capture_output=True, timeout=120)
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    cleanup = stop
+
+
+@contextlib.contextmanager
+def stack(name: str, **settings: str) -> Iterator[Stack]:
+    """`with stack("bench") as s:` a Stack stopped however the block ends."""
+    with Stack(name, **settings) as started:
+        yield started
+
+
+def raise_on_sigterm() -> None:
+    """Turn SIGTERM (a cancelled CI job) into SystemExit, so `finally` blocks clean up."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise SystemExit(143)
+
+    signal.signal(signal.SIGTERM, handler)
