@@ -25,10 +25,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
+from config.api.negotiation import PROBLEM_CONTENT_TYPE
 from config.api.versioning import API_PATH_PREFIX, UnsupportedVersion, supported_versions
 from config.logging import request_id_var
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 logger = logging.getLogger(__name__)
 

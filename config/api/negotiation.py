@@ -10,8 +10,8 @@ from typing import Any
 
 from rest_framework.negotiation import DefaultContentNegotiation
 
-# config.api.errors.PROBLEM_CONTENT_TYPE; not imported, since DRF imports this module while
-# config.api.errors is still importing DRF.
+# Defined here, not in config.api.errors (which imports it from here): DRF imports this module
+# while config.api.errors is still importing DRF, so this module may import nothing of config.
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
