@@ -1,4 +1,5 @@
-# Production image: bin/serve (gunicorn with production settings); static files collected at build time
+# Production image: bin/serve (gunicorn with threaded workers, config/server.py, and production
+# settings); static files collected at build time
 # and served by the app (WhiteNoise); migrations applied on start.
 FROM python:3.11-slim-bookworm
 
@@ -13,9 +14,10 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
 # collectstatic needs settings to import; this key exists only for the build step.
-RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
+RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" python manage.py collectstatic --noinput
 USER app
 EXPOSE 8000
 # bin/serve is the one production server command (gunicorn on $HOST:$PORT, $WEB_CONCURRENCY
-# workers, proxies trusted from $FORWARDED_ALLOW_IPS): see its header.
+# workers, proxies trusted from $FORWARDED_ALLOW_IPS): see its header. Its configuration
+# (threaded workers, so slow clients cannot stall it) is config/server.py.
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec bin/serve"]

@@ -1,11 +1,12 @@
 """Fixtures shared by every app's tests: API clients for anonymous, regular and staff users."""
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -49,11 +50,43 @@ def assert_problem(response, status: int) -> dict:
     return body
 
 
+def run_in_threads(work: list[Callable[[], object]]) -> list[object]:
+    """Run every callable on its own thread, all released at once; the results (or the exception
+    each raised) in order. Each thread closes its database connections."""
+    results: list[object] = [None] * len(work)
+    barrier = threading.Barrier(len(work))
+
+    def runner(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work[index]()
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(len(work))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
     """Each test starts with an empty cache, so no test sees another's cached responses."""
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _no_random_throttle_pruning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Throttles prune expired counters on about one attempt in a hundred: never in tests, so
+    pinned query counts are exact (`users/tests/test_throttling.py` turns it on where it tests it)."""
+    from config.api import throttling
+
+    monkeypatch.setattr(throttling, "PRUNE_PROBABILITY", 0.0)
 
 
 @pytest.fixture

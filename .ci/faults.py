@@ -2,8 +2,9 @@
 """`make faults`: inject the failures production meets and check the service keeps its promises.
 
 Starts the harness stack (`.ci/stack.py`: its own PostgreSQL and Redis, so it may stop and start
-them, a seeded database and the production server through bin/serve, 3 sync workers, production
-settings, on loopback), then runs four scenarios with threads and http.client:
+them, a seeded database and the production server through bin/serve with the shipped configuration,
+config/server.py, 3 workers, production settings, on loopback), then runs these scenarios with
+threads and http.client:
 
 1. Redis stopped under load: no 5xx, every write acknowledged, `/health/ready` degraded during
    the outage and ok after it, and every cached endpoint equal to the database afterwards.
@@ -13,6 +14,13 @@ settings, on loopback), then runs four scenarios with threads and http.client:
    and recovery on its own, in the same worker processes, once PostgreSQL is back.
 4. Workers SIGKILLed while ratings are written: the only client errors are the killed requests'
    dropped connections, and `recompute_statistics` finds no drift (no half-written rating).
+5. A flood of reads for users that do not exist (kilobyte names): Redis memory and key count
+   stay flat; then, with Redis full and refusing writes, the login throttle still answers 429.
+6. Slow clients: a second server (bin/serve, the shipped configuration, 2 workers), held by 4 idle
+   and then 4 half-sent connections, still answers a normal request within a second
+   (FAULTS_WORKER_CLASS=sync shows what sync workers do: they fail it).
+
+FAULTS_SCENARIOS=unknown_user_flood,slow_clients runs only the named scenarios.
 
 Prints a report with figures, exits 1 if any promise was broken, and always stops what it
 started. Only the scenarios live here: the stack is `.ci/stack.py`, the checks `.ci/checks.py`.
@@ -22,6 +30,8 @@ import functools
 import os
 import random
 import signal
+import socket
+import subprocess
 import sys
 import threading
 import time
@@ -49,6 +59,7 @@ from stack import (
     call,
     concurrently,
     exchange,
+    free_ports,
     held_connections,
     log,
     percentile,
@@ -167,6 +178,15 @@ class Result:
         self.server_errors += sum(1 for r in replies if r.status >= 500 and r.status != expected_status)
 
 
+def redis_used_memory(stack: Stack) -> int:
+    """Redis' `used_memory_dataset` in bytes: what its keys take, without the client buffers that
+    come and go with connections."""
+    for line in stack.redis_cli("INFO", "memory").stdout.splitlines():
+        if line.startswith("used_memory_dataset:"):
+            return int(line.split(":", 1)[1])
+    return 0
+
+
 def summarise(replies: list[Reply]) -> str:
     kinds = sorted({r.kind for r in replies})
     parts = []
@@ -181,7 +201,7 @@ def unexpected(replies: list[Reply], allowed: dict[str, tuple[int, ...]]) -> lis
 
 
 class Scenarios:
-    """The four faults, run in turn against one stack; each returns its Result."""
+    """The faults, run in turn against one stack; each returns its Result."""
 
     def __init__(self, stack: Stack, fixture: Fixture) -> None:
         self.stack = stack
@@ -454,8 +474,11 @@ class Scenarios:
         refused = [r for r in load.replies if r.status not in (0, 200, 201)]
         unexplained = [r for r in dropped if not any(at <= r.ended <= at + margin for at, _ in killed)]
         result.require(not refused, f"answers other than 200/201: {[r.describe() for r in refused[:5]]}")
+        # A threaded worker dies with every request it was serving: at most one per writer thread.
+        in_flight = len(self.kill_writers)
         result.require(
-            len(dropped) <= len(killed), f"{len(dropped)} dropped connections for {len(killed)} killed workers"
+            len(dropped) <= len(killed) * in_flight,
+            f"{len(dropped)} dropped connections for {len(killed)} killed workers ({in_flight} writer threads)",
         )
         result.require(not unexplained, f"connection errors away from any kill: {[r.describe() for r in unexplained]}")
         result.require(replaced is not None, "gunicorn did not replace the killed workers within 60 s")
@@ -473,6 +496,117 @@ class Scenarios:
             f"({len(load.unknown)} pairs left unknown by a dropped request are not checked)",
             f"recompute_statistics (after all scenarios): {drift}",
         ]
+        return result
+
+    # 5 -------------------------------------------------------------------------------------
+    def unknown_user_flood(self) -> Result:
+        """Read lists of users that do not exist, with 3,000-character names, from 8 threads: Redis
+        must not grow. Then fill Redis until it refuses writes: the login throttle still holds."""
+        result = Result("flood of unknown-user reads, then Redis full")
+        self.stack.redis_cli("FLUSHALL")
+        warm = concurrently([functools.partial(call, self.port, "GET", p.path, kind="warm") for p in list_probes()], 4)
+        before_keys = int(self.stack.redis_cli("DBSIZE").stdout.strip() or 0)
+        before_memory = redis_used_memory(self.stack)
+        rng = random.Random(5)
+        paths = [f"/api/users/{rng.randbytes(1500).hex()}/ratings/" for _ in range(600)]
+        paths += [f"/api/users/{rng.randbytes(1500).hex()}/" for _ in range(300)]
+        paths += [f"/api/movies/{rng.randrange(10**8, 10**9)}/ratings/" for _ in range(300)]
+        flood = concurrently([functools.partial(call, self.port, "GET", p, kind="flood") for p in paths], 8)
+        result.count(warm + flood)
+        after_keys = int(self.stack.redis_cli("DBSIZE").stdout.strip() or 0)
+        after_memory = redis_used_memory(self.stack)
+        statuses = sorted({r.status for r in flood})
+        result.require(statuses == [404], f"the flood's answers were {statuses}, not only 404s")
+        result.require(after_keys == before_keys, f"Redis keys went from {before_keys} to {after_keys}")
+        result.require(
+            after_memory - before_memory < 64 * 1024,
+            f"Redis memory (dataset) grew by {(after_memory - before_memory) / 1024:.0f} KiB",
+        )
+        no_ttl = [
+            k
+            for k in self.stack.redis_cli("KEYS", "*").stdout.split()
+            if self.stack.redis_cli("TTL", k).stdout.strip() == "-1"
+        ]
+        result.require(not no_ttl, f"{len(no_ttl)} keys without a TTL, e.g. {no_ttl[:3]}")
+
+        # Redis full: nothing it may evict, so every write is refused with OOM (reads still work).
+        self.stack.redis_cli("CONFIG", "SET", "maxmemory-policy", "noeviction")
+        self.stack.redis_cli("CONFIG", "SET", "maxmemory", "1")
+        probe = self.stack.redis_cli("SET", "filler:probe", "x")
+        refused = "OOM" in probe.stdout + probe.stderr
+        result.require(refused, f"Redis did not refuse writes: {probe.stdout + probe.stderr!r}")
+        logins = [
+            call(
+                self.port, "POST", "/api/auth/token/", kind="login", payload={"username": "nobody", "password": "wrong"}
+            )
+            for _ in range(12)
+        ]
+        reads = [call(self.port, "GET", p.path, kind="read") for p in list_probes()[:4]]
+        self.stack.redis_cli("CONFIG", "SET", "maxmemory", "0")
+        self.stack.redis_cli("CONFIG", "SET", "maxmemory-policy", "volatile-lru")
+        self.stack.redis_cli("FLUSHALL")
+        result.count(logins + reads)
+        login_statuses = [r.status for r in logins]
+        result.require(
+            login_statuses[:10] == [401] * 10 and login_statuses[10:] == [429, 429],
+            f"logins with Redis full answered {login_statuses}, not ten 401s and then 429s",
+        )
+        result.require(
+            all(r.status == 200 for r in reads),
+            f"reads with Redis full: {[r.describe() for r in reads if r.status != 200]}",
+        )
+        result.figures += [
+            f"{len(flood)} reads of unknown users and movies ({summarise(flood)}): Redis keys {before_keys} -> "
+            f"{after_keys}, used memory (dataset) {before_memory / 1024:.0f} -> {after_memory / 1024:.0f} KiB",
+            f"Redis full (noeviction, writes refused: {refused}): 12 wrong logins answered {login_statuses}; "
+            f"{len(reads)} reads answered {[r.status for r in reads]}",
+        ]
+        return result
+
+    # 6 -------------------------------------------------------------------------------------
+    def slow_clients(self) -> Result:
+        """A second server, bin/serve with the shipped configuration and 2 workers: 4 idle, then 4 half-sent
+        connections held open; a normal request must still be answered within a second."""
+        workers = 2
+        result = Result(
+            f"slow clients against {workers} workers ({os.environ.get('FAULTS_WORKER_CLASS') or 'shipped config'})"
+        )
+        port = free_ports(1)[0]
+        server = self.stack.serve(port, workers)
+        try:
+            if wait_until(lambda: call(port, "GET", "/health/live", timeout=2).status == 200, 60, 0.2) is None:
+                result.failures.append("the second server did not start")
+                return result
+            for _ in range(3):  # every worker warm
+                call(port, "GET", "/api/movies/")
+            for phase, opening in (
+                ("idle", b""),
+                ("half-sent", b"GET /api/movies/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "),
+            ):
+                held = []
+                for _ in range(2 * workers):
+                    sock = socket.create_connection(("127.0.0.1", port), timeout=REQUEST_TIMEOUT)
+                    if opening:
+                        sock.sendall(opening)
+                    held.append(sock)
+                time.sleep(0.5)  # time for the workers to accept them
+                replies = [call(port, "GET", "/api/movies/", kind=phase, timeout=5) for _ in range(5)]
+                for sock in held:
+                    sock.close()
+                result.count(replies)
+                slow = [r for r in replies if r.status != 200 or r.seconds > 1.0]
+                result.require(not slow, f"with {2 * workers} {phase} connections held: {[r.describe() for r in slow]}")
+                result.figures.append(
+                    f"{2 * workers} {phase} connections held: normal requests answered "
+                    f"{[r.status for r in replies]} in {', '.join(f'{r.seconds * 1000:.0f}' for r in replies)} ms"
+                )
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
         return result
 
 
@@ -493,12 +627,17 @@ def main() -> int:
     try:
         fixture = stack.start(users=50, workers=WORKERS)
         scenarios = Scenarios(stack, fixture)
+        chosen = {name.strip() for name in os.environ.get("FAULTS_SCENARIOS", "").split(",") if name.strip()}
         for run in (
             scenarios.redis_stopped,
             scenarios.redis_partitioned,
             scenarios.postgres_stopped,
             scenarios.workers_killed,
+            scenarios.unknown_user_flood,
+            scenarios.slow_clients,
         ):
+            if chosen and run.__name__ not in chosen:
+                continue
             log(f"scenario: {run.__name__.replace('_', ' ')}")
             try:
                 result = run()

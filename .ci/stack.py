@@ -5,7 +5,8 @@
 - `Stack(name)`: PostgreSQL and Redis of its own through `.ci/services` (a fresh `SERVICES_DIR`
   under /tmp and free ports, so a harness may stop and restart them), `migrate`, seeding, users
   with tokens, and the production server started the way production starts it, through
-  `bin/serve` (gunicorn, production settings) on 127.0.0.1 with `WEB_CONCURRENCY` workers.
+  `bin/serve` (gunicorn with the shipped configuration, config/server.py, production settings) on
+  127.0.0.1 with `WEB_CONCURRENCY` workers; `serve()` starts a further one on another port.
 - `start_server()` waits until `/health/ready` answers 200 and every worker has loaded the
   application; if the server exits or never gets there within the timeout it raises, with the
   tail of the server's log, so a harness whose server never becomes ready fails loudly.
@@ -230,6 +231,12 @@ with open(os.environ["HARNESS_OUT"], "w") as out:
 
 _GUNICORN_CONFIG = """
 import pathlib
+import sys
+
+# The shipped server configuration (config/server.py), plus a hook that tells the harness when
+# a worker has loaded the application. bin/serve's --bind and --workers override it.
+sys.path.insert(0, {root!r})
+from config.server import *  # noqa: F403
 
 
 def post_worker_init(worker):
@@ -350,23 +357,29 @@ class Stack:
     def start_server(self, workers: int, *options: str, timeout: float = READY_TIMEOUT) -> None:
         """bin/serve on 127.0.0.1:`port` with `workers` workers; returns once ready, raises if it never is.
 
-        A throwaway gunicorn config holds one hook, post_worker_init, which writes a file per
-        worker that has loaded the application: ready means every worker serves.
+        bin/serve's --config (config/server.py) is replaced by a throwaway config that imports it
+        and adds one hook, post_worker_init, which writes a file per worker that has loaded the
+        application: ready means every worker serves.
         """
         config = self.dir / "gunicorn.conf.py"
-        config.write_text(_GUNICORN_CONFIG.format(booted=str(self.booted)))
+        config.write_text(_GUNICORN_CONFIG.format(booted=str(self.booted), root=str(ROOT)))
         self.booted.mkdir(exist_ok=True)
         self.workers = workers
-        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(self.port), "WEB_CONCURRENCY": str(workers)}
-        command = [str(SERVE), "--config", str(config), "--log-level", "warning", "--access-logfile", "/dev/null"]
         with open(self.server_log, "ab") as log_file:
-            self.server = subprocess.Popen(
-                [*command, *options], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file
-            )
+            self.server = self.serve(self.port, workers, "--config", str(config), *options, stderr=log_file.fileno())
         if wait_until(lambda: self.server_exited() != "" or self.is_ready(), timeout, 0.2) is None:
             self.fail_to_start(f"bin/serve did not become ready within {timeout:.0f} s")
         if exited := self.server_exited():
             self.fail_to_start(exited)
+
+    def serve(
+        self, port: int, workers: int, *options: str, stderr: int = subprocess.DEVNULL
+    ) -> "subprocess.Popen[bytes]":
+        """bin/serve (the shipped configuration, config/server.py) on 127.0.0.1:`port` with
+        `workers` workers, not waited for; FAULTS_WORKER_CLASS swaps the worker class."""
+        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
+        command = [str(SERVE), "--log-level", "warning", "--access-logfile", "/dev/null", *worker_class_override()]
+        return subprocess.Popen([*command, *options], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
 
     def is_ready(self) -> bool:
         return len(self.serving_workers()) == self.workers and self.ready().status == 200
@@ -443,6 +456,13 @@ def stack(name: str, **settings: str) -> Iterator[Stack]:
     """`with stack("bench") as s:` a Stack stopped however the block ends."""
     with Stack(name, **settings) as started:
         yield started
+
+
+def worker_class_override() -> list[str]:
+    """`--worker-class X` when FAULTS_WORKER_CLASS asks for another than the shipped one."""
+    worker_class = os.environ.get("FAULTS_WORKER_CLASS", "")
+    # gunicorn runs "sync" as gthread when threads > 1, so a sync worker needs --threads 1 too.
+    return ["--worker-class", worker_class, "--threads", "1"] if worker_class else []
 
 
 def raise_on_sigterm() -> None:

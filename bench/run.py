@@ -10,10 +10,13 @@ datasets with `manage.py generate_dataset`, and drives it with wrk at fixed conc
 - movie detail and movie list, cache hit and cache miss; top list, cache miss;
 - rating writes (PUT) spread over many users and movies, then a statistics recompute that must
   find zero drift;
-- a scaling series of uncached list, detail and top latency at 10k, 100k and 1M ratings
+- a scaling series of uncached list, detail, top and similar-movies latency at 10k, 100k and 1M ratings
   (and 10M with BENCH_SCALE=large);
 - import time of the shared MovieLens sample and of one million synthetic ratings (written in
-  MovieLens layout by `manage.py generate_dataset --csv`).
+  MovieLens layout by `manage.py generate_dataset --csv`);
+- the similar-movie model's build (`manage.py build_similarities`) after each of those imports and
+  at each size of the scaling series: wall time and the build process's peak resident memory
+  (`--similarity-only` runs just the imports and their builds).
 
 Writes BENCHMARKS.md and docs/bench-latency.png, and cleans up after itself.
 """
@@ -53,7 +56,7 @@ class Bench:
         # fsync on: the benchmark measures durable writes, as production makes them.
         self.stack = Stack("bench", PG_FSYNC="on", BENCH_FLOOR="1")
         self.port = self.stack.port
-        self.results: dict[str, Any] = {"scenarios": {}, "scaling": {}, "imports": {}}
+        self.results: dict[str, Any] = {"scenarios": {}, "scaling": {}, "imports": {}, "similarity": {}}
 
     # --- services and server ------------------------------------------------------------
     def start_services(self) -> None:
@@ -73,6 +76,23 @@ class Bench:
 
     def manage(self, *args: str) -> str:
         return self.stack.manage(*args)
+
+    def timed_manage(self, *args: str) -> tuple[float, float]:
+        """Run a management command; its wall time (s) and the peak RSS of its process (MiB)."""
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [PYTHON, "manage.py", *args], cwd=ROOT, env=self.stack.env, stdout=subprocess.DEVNULL
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            raise subprocess.CalledProcessError(process.returncode, args)
+        return time.perf_counter() - started, usage.ru_maxrss / 1024  # Linux reports KiB
+
+    def similarity_build(self, name: str) -> None:
+        seconds, peak_mib = self.timed_manage("build_similarities")
+        self.results["similarity"][name] = {"seconds": seconds, "peak_rss_mib": peak_mib}
+        log(f"  similar-movie model, {name}: {seconds:.1f} s, peak memory {peak_mib:.0f} MiB")
 
     def start_server(self) -> None:
         self.stack.start_server(WORKERS)
@@ -132,10 +152,17 @@ class Bench:
         for ratings in SCALES:
             log(f"dataset: {ratings:,} ratings over {MOVIES:,} movies")
             generated = self.load_dataset(ratings)
+            self.similarity_build(f"{ratings:,} synthetic ratings (scaling series)")
             self.start_server()
             self.get("/api/movies/", bust=True, duration="3s")  # warm up workers and connections
             row: dict[str, Any] = {"generate_seconds": generated}
-            for name, path in (("list", "/api/movies/"), ("detail", "/api/movies/%d/"), ("top", "/api/movies/top/")):
+            paths = (
+                ("list", "/api/movies/"),
+                ("detail", "/api/movies/%d/"),
+                ("top", "/api/movies/top/"),
+                ("similar", "/api/movies/%d/similar/"),
+            )
+            for name, path in paths:
                 row[name] = self.get(path, bust=True, connections=4)
                 log(f"  uncached {name}: p50 {row[name]['p50_ms']:.1f} ms, p99 {row[name]['p99_ms']:.1f} ms")
             self.results["scaling"][str(ratings)] = row
@@ -187,6 +214,7 @@ class Bench:
             self.results["imports"]["MovieLens ml-latest-small (100,836 ratings), first run"] = (
                 time.perf_counter() - started
             )
+            self.similarity_build("MovieLens ml-latest-small")
             started = time.perf_counter()
             self.manage("import_movielens", str(MOVIELENS_DIR))
             self.results["imports"]["MovieLens ml-latest-small, second run (no changes)"] = (
@@ -211,6 +239,7 @@ class Bench:
         self.manage("import_movielens", str(folder))
         name = f"{IMPORT_RATINGS:,} synthetic ratings (MovieLens layout)"
         self.results["imports"][name] = time.perf_counter() - started
+        self.similarity_build(f"{IMPORT_RATINGS:,} synthetic ratings ({MOVIES:,} movies, 10,000 users)")
         for name, seconds in self.results["imports"].items():
             log(f"  import {name}: {seconds:.1f} s")
 
@@ -221,12 +250,20 @@ def main() -> int:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
     bench = Bench()
     started = time.perf_counter()
+    similarity_only = "--similarity-only" in sys.argv[1:]
     try:
         bench.start_services()
-        bench.scaling_series()
+        if not similarity_only:
+            bench.scaling_series()
         bench.imports()
     finally:
         bench.cleanup()
+    if similarity_only:
+        out = ROOT / "bench-results"
+        out.mkdir(exist_ok=True)
+        (out / "similarity.json").write_text(json.dumps(bench.results["similarity"], indent=2))
+        log(f"done in {(time.perf_counter() - started) / 60:.1f} minutes: see bench-results/similarity.json")
+        return 0
     bench.results["total_seconds"] = time.perf_counter() - started
     bench.results["machine"] = describe_machine()
     bench.results["connections"] = CONNECTIONS

@@ -12,6 +12,16 @@ Design (SPEC section 7):
   before a write committed therefore stores its (possibly stale) copy under the old
   generation, which no later reader asks for: once a write has returned, no read sees older
   data. Invalidation runs after commit (`invalidate_on_commit`), before the response leaves.
+- Every key expires: entries after CACHE_TTL, generations after CACHE_GENERATION_TTL (an expired
+  generation is a fresh one: old entries become unreachable, which is only a miss). A tag that
+  has no generation yet gets one only *after* its view answered 200 (`SET NX` of a token chosen
+  before the query; if anyone set it meanwhile, an invalidation maybe, the response is not
+  stored). So requests for users or movies that do not exist (404s) write nothing, and a flood
+  of them leaves Redis memory flat.
+- The key is the path, the query (each name and value percent-encoded, repeated parameters in
+  the order sent) and the version, JSON-encoded: no two different requests share a key. Nothing
+  outside the key shapes a body: pagination links are built from the normalised query and
+  PUBLIC_BASE_URL (relative without it), never from the request's Host or scheme.
 - On Redis a lookup is one round trip: a Lua script reads the generations, derives the key and
   fetches the entry. Entries are the rendered bytes behind a short header (status, content
   type, ETag), not pickled response objects. `If-None-Match` is answered with a 304 by ConditionalGetMiddleware.
@@ -24,12 +34,15 @@ Design (SPEC section 7):
 
 import functools
 import hashlib
+import json
 import logging
 import threading
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import caches
@@ -51,6 +64,7 @@ CACHE_ERRORS: tuple[type[Exception], ...] = (ConnectionInterrupted, RedisError, 
 ALL = "all"  # every cached response depends on it: bump it to drop everything
 MOVIE_LISTS = "movies"  # movie lists and top lists
 GENRES = "genres"  # the genre list
+SIMILAR_MOVIES = "similar"  # every similar-movies list: bumped when a new similarity model is swapped in
 
 
 def movie_tag(movie_id: int) -> str:
@@ -59,8 +73,8 @@ def movie_tag(movie_id: int) -> str:
 
 
 def user_tag(username: str) -> str:
-    """One user's public profile and rated-movies list."""
-    return f"user:{username.lower()}"
+    """One user's public profile and rated-movies list (any letter case or compatibility form)."""
+    return f"user:{unicodedata.normalize('NFKC', username).lower()}"
 
 
 CACHE_CONTROL = "private, no-cache"  # browsers must revalidate (ETag), shared proxies must not keep copies
@@ -118,15 +132,18 @@ class RedisStore:
         generations, entry = self.lookup_script(keys=tag_keys, args=[base])
         return [g.decode() if g else None for g in generations], entry or None
 
-    def add_generations(self, keys: list[str]) -> list[str]:
-        with self.client.pipeline() as pipe:
-            for key in keys:
-                pipe.set(key, _new_token(), nx=True)
-            pipe.mget(keys)
-            return [value.decode() for value in pipe.execute()[-1]]
+    def add_generations(self, generations: dict[str, str]) -> bool:
+        """Create the generations that do not exist yet; True if every one was created."""
+        with self.client.pipeline(transaction=False) as pipe:
+            for key, token in generations.items():
+                pipe.set(key, token, nx=True, ex=settings.CACHE_GENERATION_TTL)
+            return all(pipe.execute())
 
     def set_generations(self, keys: list[str]) -> None:
-        self.client.mset({key: _new_token() for key in keys})
+        with self.client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.set(key, _new_token(), ex=settings.CACHE_GENERATION_TTL)
+            pipe.execute()
 
     def get(self, key: str) -> bytes | None:
         value: bytes | None = self.client.get(key)
@@ -149,14 +166,15 @@ class DjangoCacheStore:
             return generations, None
         return generations, self.cache.get(_entry_key(base, generations))
 
-    def add_generations(self, keys: list[str]) -> list[str]:
-        for key in keys:
-            self.cache.add(key, _new_token(), timeout=None)
-        found = self.cache.get_many(keys)
-        return [found[key] for key in keys]
+    def add_generations(self, generations: dict[str, str]) -> bool:
+        """Create the generations that do not exist yet; True if every one was created."""
+        added = [
+            self.cache.add(key, token, timeout=settings.CACHE_GENERATION_TTL) for key, token in generations.items()
+        ]
+        return all(added)
 
     def set_generations(self, keys: list[str]) -> None:
-        self.cache.set_many({key: _new_token() for key in keys}, timeout=None)
+        self.cache.set_many({key: _new_token() for key in keys}, timeout=settings.CACHE_GENERATION_TTL)
 
     def get(self, key: str) -> bytes | None:
         value: bytes | None = self.cache.get(key)
@@ -213,8 +231,11 @@ def invalidate_on_commit(*tags: str) -> None:
     transaction.on_commit(functools.partial(invalidate, *tags))
 
 
-def _lookup(tags: list[str], base: str) -> tuple[str, bytes | None]:
-    """The entry key for a request under its tags' current generations, and the entry if stored."""
+def _lookup(tags: list[str], base: str) -> tuple[str, bytes | None, dict[str, str]]:
+    """The entry key for a request under its tags' current generations, and the entry if stored.
+
+    A tag without a generation gets a token chosen here but not written: `_store` creates it
+    (only if still absent) once the view answered 200, and stores the entry only if it could."""
     global _invalidation_lost
     backend = store()
     if _invalidation_lost:
@@ -223,20 +244,28 @@ def _lookup(tags: list[str], base: str) -> tuple[str, bytes | None]:
         _invalidation_lost = False
     keys = [_generation_key(tag) for tag in tags]
     found, entry = backend.lookup(keys, base)
-    if None in found:
-        generations = backend.add_generations(keys)
-        return _entry_key(base, generations), backend.get(_entry_key(base, generations))
-    return _entry_key(base, [str(g) for g in found]), entry
+    new = {key: _new_token() for key, generation in zip(keys, found, strict=True) if generation is None}
+    if new:
+        generations = [generation or new[key] for key, generation in zip(keys, found, strict=True)]
+        return _entry_key(base, generations), None, new
+    return _entry_key(base, [str(g) for g in found]), entry, {}
+
+
+def query_pairs(request: Request) -> list[tuple[str, str]]:
+    """The query's parameters without blank values (the API treats them as absent), grouped by
+    name in name order; a repeated parameter keeps its values in the order the client sent them."""
+    pairs = [(key, value) for key, values in request.query_params.lists() for value in values if value.strip()]
+    return sorted(pairs, key=lambda pair: pair[0])
 
 
 def normalised_query(request: Request) -> str:
-    """The query string with parameters sorted and blank values dropped."""
-    pairs = sorted((key, value) for key, values in request.query_params.lists() for value in values if value.strip())
-    return "&".join(f"{key}={value}" for key, value in pairs)
+    """The query as the cache key sees it: `query_pairs`, each name and value percent-encoded, so
+    `?genre=Drama%26search%3Dgod` and `?genre=Drama&search=god` stay different."""
+    return urlencode(query_pairs(request))
 
 
 def _request_base(request: Request, tags: list[str]) -> str:
-    raw = "|".join([request.path, normalised_query(request), request_version(request), *tags])
+    raw = json.dumps([request.path, normalised_query(request), request_version(request), *tags])
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -267,8 +296,9 @@ def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> 
         def wrapper(view: Any, request: Request, *args: Any, **kwargs: Any) -> Any:
             key_tags = [ALL, *tags(request, kwargs)]
             key: str | None
+            new_generations: dict[str, str] = {}
             try:
-                key, entry = _lookup(key_tags, _request_base(request, key_tags))
+                key, entry, new_generations = _lookup(key_tags, _request_base(request, key_tags))
             except CACHE_ERRORS as exc:
                 warn_cache_unavailable(exc)
                 key, entry = None, None
@@ -285,7 +315,7 @@ def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> 
             response["X-Cache"] = "MISS"
             response["Cache-Control"] = CACHE_CONTROL
             if response.status_code == 200:
-                response.add_post_render_callback(functools.partial(_store, key))
+                response.add_post_render_callback(functools.partial(_store, key, new_generations))
             return response
 
         return wrapper
@@ -293,14 +323,22 @@ def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> 
     return decorator
 
 
-def _store(key: str | None, response: Any) -> None:
-    """Post-render callback: give the response its ETag and keep its bytes under `key`."""
+def _store(key: str | None, new_generations: dict[str, str], response: Any) -> None:
+    """Post-render callback: give the response its ETag and keep its bytes under `key`.
+
+    Generations that did not exist when the request began are created now, after the view found
+    what it shows (a 404 never gets here, so a request for a user or movie that does not exist
+    writes nothing). If one of them was created meanwhile, by another reader or by an
+    invalidation, the entry is not stored: it may predate that invalidation.
+    """
     content = response.content
     response["ETag"] = _etag(content)
     if key is None:
         return
-    entry = _encode_entry(response.status_code, response["Content-Type"], response["ETag"], content)
     try:
+        if new_generations and not store().add_generations(new_generations):
+            return
+        entry = _encode_entry(response.status_code, response["Content-Type"], response["ETag"], content)
         store().set(key, entry, timeout=settings.CACHE_TTL)
     except CACHE_ERRORS as exc:
         warn_cache_unavailable(exc)

@@ -109,6 +109,43 @@ class BodySizeLimitMiddleware:
         return self.get_response(request)
 
 
+# Responses that carry tokens or private data (SPEC section 2): the auth endpoints, everything
+# under /users/me/ (account, own ratings, personal tokens) and one's own rating of a movie.
+_PRIVATE_PATHS = re.compile(r"^/api/(auth/|users/me/|movies/[^/]+/rating/)")
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response that carries tokens or private data, errors
+    included, so neither a browser nor a shared proxy keeps a copy."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if _PRIVATE_PATHS.match(request.path):
+            response["Cache-Control"] = "no-store"
+        return response
+
+
+class RejectNulMiddleware:
+    """A NUL character in the path, or in the query outside the API, is a 400 before any view runs.
+
+    No database text column can hold one (PostgreSQL refuses it with an error), so it can only
+    be an attack or a mistake; refusing it here covers every view, the admin's included. API
+    views check their own query parameters and name the offending one (`config.api.params`).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = "" if request.path.startswith(API_PATH_PREFIX) else request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return problem_response(400, "The request contains a NUL character, which no field accepts.", "nul")
+        return self.get_response(request)
+
+
 class ContentSecurityPolicyMiddleware:
     """Sends settings.CONTENT_SECURITY_POLICY on every response that does not set its own."""
 

@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/", include("users.urls")),
     path("api/", include("movies.urls")),
     path("api/", include("ratings.urls")),
+    path("api/", include("recommendations.urls")),
     path("admin/", admin.site.urls),
 ]
 

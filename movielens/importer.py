@@ -37,16 +37,21 @@ from ratings.services import statistics_recompute
 
 
 def movielens_import(
-    source: str, *, progress: Progress | None = None, on_bad_row: Callable[[BadRow], object] = lambda row: None
+    source: str,
+    *,
+    progress: Progress | None = None,
+    on_bad_row: Callable[[BadRow], object] = lambda row: None,
+    allow_http: bool = False,
+    max_download_bytes: int | None = None,
 ) -> ImportSummary:
-    """Import the release at `source` (folder, .zip or http(s) URL); `on_bad_row` hears of each skipped row.
+    """Import the release at `source` (folder, .zip or https URL); `on_bad_row` hears of each skipped row.
 
     Raises ImportFailed, having written nothing, when the source holds no usable movie.
     """
     started = time.monotonic()
     progress = progress or Progress()
     bad = BadRows(on_bad_row)
-    with open_release(source, progress) as release:
+    with open_release(source, progress, allow_http=allow_http, max_download_bytes=max_download_bytes) as release:
         summary = ImportSummary(source=release.name)
         with release.open(MOVIES_CSV) as stream:
             movies = read_movies(progress.counting(stream, MOVIES_CSV), bad)

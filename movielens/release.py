@@ -1,4 +1,8 @@
-"""Where a MovieLens release comes from: a folder, a .zip, or an http(s) URL of a .zip.
+"""Where a MovieLens release comes from: a folder, a .zip, or an https URL of a .zip.
+
+Downloads (SPEC section 9): `https` only (plain `http` with an explicit `allow_http`), redirects
+followed only to `https`, and at most `max_download_bytes` read, whatever Content-Length says:
+an operator pasting a URL must not be walked to another host in the clear or fill the disk.
 
 MovieLens zips hold one top folder (`ml-latest-small/movies.csv`); a folder may be that
 extracted top folder or the folder around it. Files are read as UTF-8 text straight from the
@@ -21,6 +25,8 @@ from movielens.progress import Progress
 
 DOWNLOAD_TIMEOUT_SECONDS = 60
 DOWNLOAD_CHUNK_BYTES = 1 << 20
+# ml-latest.zip (33M ratings) is about 350 MB; the cap leaves room for growth, not for abuse.
+MAX_DOWNLOAD_BYTES = 1 << 30
 
 
 class ImportFailed(Exception):
@@ -48,10 +54,17 @@ class Release:
 
 
 @contextmanager
-def open_release(source: str, progress: Progress) -> Iterator[Release]:
-    """The release at `source`: a folder, a .zip file, or an http(s) URL of a .zip."""
+def open_release(
+    source: str, progress: Progress, *, allow_http: bool = False, max_download_bytes: int | None = None
+) -> Iterator[Release]:
+    """The release at `source`: a folder, a .zip file, or an https URL of a .zip (http with `allow_http`)."""
+    if source.startswith("http://") and not allow_http:
+        raise ImportFailed(
+            f"{source} is plain http, which anyone on the way can alter: use https (or --allow-http if you must)"
+        )
     if source.startswith(("http://", "https://")):
-        with _download(source, progress) as archive:
+        limit = MAX_DOWNLOAD_BYTES if max_download_bytes is None else max_download_bytes
+        with _download(source, progress, limit) as archive:
             yield _zip_release(archive, source)
         return
     path = Path(source).expanduser()
@@ -117,18 +130,36 @@ def _zip_release(archive: zipfile.ZipFile, source: str) -> Release:
     )
 
 
+class _HttpsRedirectsOnly(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to an https URL."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if not newurl.startswith("https://"):
+            raise ImportFailed(f"{req.full_url} redirects to {newurl}: only redirects to https are followed")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _too_large(url: str, limit: int) -> ImportFailed:
+    return ImportFailed(f"{url} is larger than the download limit of {limit / 1e6:.0f} MB (--max-download-mb)")
+
+
 @contextmanager
-def _download(url: str, progress: Progress) -> Iterator[zipfile.ZipFile]:
-    """Download `url` into a temporary file (deleted afterwards) and open it as a zip."""
+def _download(url: str, progress: Progress, limit: int) -> Iterator[zipfile.ZipFile]:
+    """Download `url` (at most `limit` bytes) into a temporary file, deleted afterwards, and open it as a zip."""
     request = urllib.request.Request(url, headers={"User-Agent": "movie-ratings-importer"})
+    opener = urllib.request.build_opener(_HttpsRedirectsOnly)
     with tempfile.TemporaryFile(suffix=".zip") as file:
         try:
-            with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
+            with opener.open(request, timeout=DOWNLOAD_TIMEOUT_SECONDS) as response:
                 total = int(response.headers.get("Content-Length") or 0)
+                if total > limit:
+                    raise _too_large(url, limit)
                 received = 0
                 while chunk := response.read(DOWNLOAD_CHUNK_BYTES):
-                    file.write(chunk)
                     received += len(chunk)
+                    if received > limit:
+                        raise _too_large(url, limit)
+                    file.write(chunk)
                     of_total = f" of {total / 1e6:.1f}" if total else ""
                     progress.show(f"downloading {url}: {received / 1e6:.1f}{of_total} MB")
         except urllib.error.HTTPError as error:

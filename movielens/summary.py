@@ -14,9 +14,14 @@ class Tally:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Users only: MovieLens users whose movielens-<id> name an account the importer did not create holds.
+    skipped: int = 0
 
     def __str__(self) -> str:
-        return f"{self.created:,} created, {self.updated:,} updated, {self.unchanged:,} unchanged"
+        text = f"{self.created:,} created, {self.updated:,} updated, {self.unchanged:,} unchanged"
+        if self.skipped:
+            text += f", {self.skipped:,} skipped (their name is held by an account the importer did not create)"
+        return text
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """Rating routes, nested under the movies and users they belong to."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from ratings import views
+from users.models import USERNAME_PATTERN
 
 own_rating = views.OwnRatingViewSet.as_view({"get": "retrieve", "put": "update", "delete": "destroy"})
 movie_ratings = views.MovieRatingsViewSet.as_view({"get": "list"})
@@ -13,5 +14,6 @@ urlpatterns = [
     path("movies/<int:movie_id>/rating/", own_rating, name="movie-own-rating"),
     path("movies/<int:movie_id>/ratings/", movie_ratings, name="movie-ratings"),
     path("users/me/ratings/", my_ratings, name="my-ratings"),
-    path("users/<str:username>/ratings/", user_ratings, name="user-ratings"),
+    # Only names a username can have reach the view (a NUL or a slash is a 404, not a query).
+    re_path(rf"^users/(?P<username>{USERNAME_PATTERN})/ratings/$", user_ratings, name="user-ratings"),
 ]

@@ -25,7 +25,7 @@ from ratings.serializers import (
     RatingWriteSerializer,
 )
 from ratings.services import rating_delete, rating_upsert
-from users.models import User
+from users.models import User, user_named
 
 
 def _own_rating_schema(version: str, **kwargs: Any) -> Any:
@@ -127,7 +127,7 @@ class RatedMoviesViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @cache_response(tags=lambda request, kwargs: [user_tag(kwargs["username"])])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The movies this user rated, latest activity first, paginated."""
-        self.rated_by = get_object_or_404(User.objects.only("pk"), username__iexact=kwargs["username"])
+        self.rated_by = get_object_or_404(user_named(kwargs["username"]).only("pk"))
         return super().list(request, *args, **kwargs)
 
     @extend_schema(operation_id="users_me_ratings_list", responses=RatedMovieSerializer(many=True))

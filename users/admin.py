@@ -2,14 +2,17 @@
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from users.models import User
+from users.models import PersonalAccessToken, User
+from users.services import token_revoke
 
 
 class PasswordStatusWidget(auth_forms.ReadOnlyPasswordHashWidget):
@@ -68,3 +71,34 @@ class UserAdmin(auth_admin.UserAdmin):
     # Counting every matching row on each changelist page is slow with hundreds of
     # thousands of imported accounts.
     show_full_result_count = False
+
+
+@admin.register(PersonalAccessToken)
+class PersonalAccessTokenAdmin(admin.ModelAdmin):
+    """Personal access tokens, read-only: staff see and revoke them, never their secret.
+
+    The secret exists only in the creation response; its keyed hash is not shown either.
+    Tokens are created by their owners through the API, never here.
+    """
+
+    list_display = ("prefix", "name", "owner", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_select_related = ("owner",)
+    list_filter = ("scopes", "created_at", "revoked_at")
+    search_fields = ("prefix", "name", "owner__username")
+    fields = ("prefix", "name", "owner", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    actions = ["revoke"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: PersonalAccessToken | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["delete"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[PersonalAccessToken]) -> None:
+        tokens = list(queryset.filter(revoked_at=None))
+        for token in tokens:
+            token_revoke(token=token)
+        self.message_user(request, _("Revoked %(count)d token(s).") % {"count": len(tokens)}, messages.SUCCESS)

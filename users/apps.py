@@ -6,4 +6,7 @@ class UsersConfig(AppConfig):
     verbose_name = "Users"
 
     def ready(self) -> None:
-        from users import signals  # noqa: F401  (connects the cache-invalidation receivers)
+        from users import (
+            schema,  # noqa: F401  (registers the OpenAPI extensions)
+            signals,  # noqa: F401  (connects the cache-invalidation receivers)
+        )

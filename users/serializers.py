@@ -1,19 +1,13 @@
-"""Accounts, public profiles and the JWT endpoints' serializers."""
+"""Accounts, public profiles, passwords, personal access tokens and the JWT endpoints' serializers."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from django.contrib.auth import password_validation
-from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
-from django.db.models.functions import Lower
+from django.db import transaction
 from rest_framework import exceptions, serializers
-from rest_framework.fields import get_error_detail
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -21,42 +15,17 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from config.api.fields import StrictCharField, StrictEmailField, TokenField
 from config.domain import SCORE_MAX, SCORE_MIN
-from users.models import IMPORTED_USERNAME_PREFIX, RESERVED_USERNAMES, User
-
-TAKEN_MESSAGES = {
-    "username": "This username is taken (letter case does not matter). Choose another one.",
-    "email": "An account with this email address exists (letter case does not matter). Log in or use another one.",
-}
-
-
-def users_matching(field: str, value: str) -> models.QuerySet[User]:
-    """Users whose `field` equals `value` ignoring case, as the Lower() unique constraints see it."""
-    return User.objects.alias(matched=Lower(field)).filter(matched=Lower(models.Value(value)))
-
-
-@contextmanager
-def duplicates_as_validation_errors() -> Iterator[None]:
-    """Turn a unique-constraint violation on username or email into a 400 naming the field.
-
-    The serializer checks uniqueness first; this catches the sign-up or rename that a
-    concurrent request committed in between, which the Lower() constraints reject.
-    """
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as exc:
-        message = str(exc)
-        for field in ("username", "email"):
-            if f"users_user_{field}" in message or f"users_user.{field}" in message:
-                raise serializers.ValidationError({field: [TAKEN_MESSAGES[field]]}, code="unique") from exc
-        raise
+from users import services
+from users.models import PersonalAccessToken, User
+from users.selectors import password_reset_user
+from users.tokens import SessionRefreshToken, cap_to_session, session_end, session_epoch_of
 
 
 class AccountSerializer(serializers.ModelSerializer):
     """The caller's own account; PATCH may change the username and the email."""
 
     username = StrictCharField(
-        max_length=150,
+        max_length=services.MAX_USERNAME_LENGTH,
         validators=[UnicodeUsernameValidator()],
         help_text="150 characters or fewer: letters, digits and @ . + - _ only.",
     )
@@ -75,36 +44,13 @@ class AccountSerializer(serializers.ModelSerializer):
         return attrs
 
     def validate_username(self, value: str) -> str:
-        if self.instance is not None and value == self.instance.username:
-            return value
-        lowered = value.lower()
-        if lowered.startswith(IMPORTED_USERNAME_PREFIX):
-            raise serializers.ValidationError(
-                f"Usernames starting with {IMPORTED_USERNAME_PREFIX!r} are reserved for imported accounts. "
-                "Choose another one.",
-                code="reserved",
-            )
-        if lowered in RESERVED_USERNAMES:
-            raise serializers.ValidationError("This username is reserved. Choose another one.", code="reserved")
-        self._check_free("username", value)
-        return value
+        return services.username_clean(value, user=self.instance)
 
     def validate_email(self, value: str) -> str:
-        value = BaseUserManager.normalize_email(value)
-        if self.instance is None or value.lower() != self.instance.email.lower():
-            self._check_free("email", value)
-        return value
-
-    def _check_free(self, field: str, value: str) -> None:
-        others = users_matching(field, value)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError(TAKEN_MESSAGES[field], code="unique")
+        return services.email_clean(value, user=self.instance)
 
     def update(self, instance: User, validated_data: dict[str, Any]) -> User:
-        with duplicates_as_validation_errors():
-            return super().update(instance, validated_data)
+        return services.user_update(user=instance, **validated_data)
 
 
 class RegistrationSerializer(AccountSerializer):
@@ -118,16 +64,13 @@ class RegistrationSerializer(AccountSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # The would-be user lets UserAttributeSimilarityValidator compare the password with
         # the username and email.
-        candidate = User(username=attrs["username"], email=attrs["email"])
-        try:
-            password_validation.validate_password(attrs["password"], candidate)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": get_error_detail(exc)}) from exc
+        services.password_validate(
+            attrs["password"], User(username=attrs["username"], email=attrs["email"]), "password"
+        )
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> User:
-        with duplicates_as_validation_errors():
-            return User.objects.create_user(**validated_data)
+        return services.user_register(**validated_data)
 
 
 class PublicProfileSerializer(serializers.ModelSerializer):
@@ -150,12 +93,23 @@ class PublicProfileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class LoginSerializer(TokenObtainPairSerializer):
+    """A username and password, for a new session (`{access, refresh}`, see `users.tokens`)."""
+
+    token_class = SessionRefreshToken
+
+    class Meta:
+        ref_name = "TokenObtainPair"
+
+
 class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
     """A refresh token to exchange for a new access and refresh pair."""
 
     default_error_messages = {
         "no_active_account": "This account no longer exists or is deactivated. Log in again.",
         "reused": "This refresh token was already used. Log in again.",
+        "session_ended": "This session ended when the account's password changed. Log in again.",
+        "session_expired": "This session is older than the longest a session may last. Log in again.",
     }
 
     refresh = TokenField(help_text="The refresh token from the last login or refresh.")
@@ -170,11 +124,15 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
         (an uncaught DoesNotExist); and of two concurrent refreshes with one token only the
         one that creates the blacklist row succeeds, so a refresh token is strictly single-use.
         """
-        refresh = RefreshToken(attrs["refresh"])
+        refresh = SessionRefreshToken(attrs["refresh"])
         user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
         user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise exceptions.AuthenticationFailed(str(self.error_messages["no_active_account"]), "no_active_account")
+        if session_epoch_of(refresh) != user.session_epoch:
+            raise exceptions.AuthenticationFailed(str(self.error_messages["session_ended"]), "session_ended")
+        if session_end(refresh) <= refresh.current_time:
+            raise exceptions.AuthenticationFailed(str(self.error_messages["session_expired"]), "session_expired")
 
         with transaction.atomic():
             outstanding, _ = OutstandingToken.objects.get_or_create(
@@ -190,9 +148,11 @@ class RotatingTokenRefreshSerializer(TokenRefreshSerializer):
             if not first_use:
                 raise exceptions.AuthenticationFailed(str(self.error_messages["reused"]), "token_not_valid")
 
+            # The new token keeps the session's claims (epoch, start) and never outlives it.
             refresh.set_jti()
             refresh.set_exp()
             refresh.set_iat()
+            cap_to_session(refresh)
             refresh.outstand()
         return {"access": str(refresh.access_token), "refresh": str(refresh)}
 
@@ -218,3 +178,114 @@ class LogoutSerializer(serializers.Serializer):
 
     def save(self, **kwargs: Any) -> None:
         self.validated_data["refresh"].blacklist()
+
+
+def password_field(help_text: str) -> StrictCharField:
+    return StrictCharField(
+        write_only=True, style={"input_type": "password"}, trim_whitespace=False, max_length=128, help_text=help_text
+    )
+
+
+class SessionSerializer(serializers.Serializer):
+    """A fresh session: an access and a refresh token."""
+
+    access = serializers.CharField(read_only=True, help_text="Access token, for `Authorization: Bearer`.")
+    refresh = serializers.CharField(read_only=True, help_text="Refresh token, for /api/auth/token/refresh/.")
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    """The current password and the new one."""
+
+    current_password = password_field("Your password now.")
+    new_password = password_field("The new password; Django's validators must accept it.")
+
+    def validate_current_password(self, value: str) -> str:
+        return services.password_check_current(self.context["request"].user, value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        services.password_validate(attrs["new_password"], self.context["request"].user)
+        return attrs
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    """The email address of the account to reset."""
+
+    email = StrictEmailField(max_length=254, help_text="The account's email address (letter case does not matter).")
+
+
+class PasswordResetAcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    """The `uid` and `token` of an emailed reset link, and the new password."""
+
+    uid = StrictCharField(max_length=64, help_text="The `uid` parameter of the emailed link.")
+    token = StrictCharField(max_length=128, help_text="The `token` parameter of the emailed link.")
+    new_password = password_field("The new password; Django's validators must accept it.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The link is checked first: the validators compare the password with the account's
+        # username and email, which a forged link must not get to probe.
+        user = password_reset_user(uid=attrs["uid"], token=attrs["token"])
+        if user is None:
+            raise DjangoValidationError(
+                {
+                    "token": DjangoValidationError(
+                        "This reset link is invalid, expired or already used. Ask for a new one.", code="invalid_token"
+                    )
+                }
+            )
+        services.password_validate(attrs["new_password"], user)
+        return {**attrs, "user": user}
+
+
+class PersonalAccessTokenSerializer(serializers.ModelSerializer):
+    """A personal access token as its owner sees it: never its secret."""
+
+    scopes = serializers.ListField(
+        source="scope_list",
+        child=serializers.ChoiceField(choices=PersonalAccessToken.Scope.choices),
+        read_only=True,
+        help_text="`read`, or `read` and `write` (`write` includes `read`).",
+    )
+    prefix = serializers.CharField(read_only=True, help_text="`mr_pat_` and the first 8 characters of the secret.")
+
+    class Meta:
+        model = PersonalAccessToken
+        fields = ["id", "name", "scopes", "prefix", "created_at", "expires_at", "last_used_at"]
+        read_only_fields = fields
+
+
+class PersonalAccessTokenCreateSerializer(serializers.Serializer):
+    """What a new token may do, what it is called and how long it lives."""
+
+    name = StrictCharField(
+        min_length=1, max_length=100, help_text="1 to 100 characters, unique (ignoring case) among your live tokens."
+    )
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=PersonalAccessToken.Scope.choices),
+        allow_empty=False,
+        min_length=1,
+        max_length=2,
+        help_text="`read` (everything you may read), `write` (rating writes, rating imports, username "
+        "changes; includes `read`).",
+    )
+    expires_in_days = serializers.IntegerField(
+        min_value=1, max_value=365, default=90, help_text="Days until the token expires: 1 to 365, default 90."
+    )
+
+
+class PersonalAccessTokenCreatedSerializer(PersonalAccessTokenSerializer):
+    """A token just created: the only response that ever contains its secret."""
+
+    token = serializers.SerializerMethodField(
+        help_text="The token to send as `Authorization: Bearer <token>`. Shown once."
+    )
+
+    class Meta(PersonalAccessTokenSerializer.Meta):
+        fields = ["id", "name", "scopes", "token", "prefix", "created_at", "expires_at", "last_used_at"]
+        read_only_fields = fields
+
+    def get_token(self, obj: PersonalAccessToken) -> str:
+        return str(self.context["secret"])

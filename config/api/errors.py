@@ -16,7 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -85,6 +85,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, DjangoValidationError):
         # What services raise (they know nothing of DRF): a 400 naming the fields, as DRF's own.
         exc = exceptions.ValidationError(detail=as_serializer_error(exc))
+    elif isinstance(exc, DataError):
+        # A value the database cannot store or compare (out of range, malformed): the client's
+        # input, so a 400, never a 500. Validation should have caught it first; log it to fix that.
+        logger.warning("database refused a value: %s", exc)
+        exc = exceptions.ValidationError({"non_field_errors": ["A value in the request is out of range or malformed."]})
     elif isinstance(exc, OperationalError | InterfaceError):
         # The database is down or unreachable (or a deadlock victim): a retryable 503, not a 500.
         logger.warning("database unavailable: %s", exc)

@@ -68,6 +68,8 @@ class AutoSchema(openapi.AutoSchema):
             statuses.add(404)
         if any(not isinstance(p, _OPEN_PERMISSIONS) for p in self.view.get_permissions()):
             statuses.add(403)
+        if self.method not in permissions.SAFE_METHODS:
+            statuses.add(403)  # a personal access token without the `write` scope (users.authentication)
         if self.view.get_throttles():
             statuses.add(429)
         return statuses | set(getattr(self.view, "extra_error_statuses", ()))

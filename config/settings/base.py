@@ -32,7 +32,7 @@ USE_I18N = True
 USE_TZ = True
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.ThrottledAdminConfig",  # django.contrib.admin, its login throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,16 +45,20 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "config",
     "users",
     "movies",
     "ratings",
     "movielens",
+    "recommendations",
 ]
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
     "config.middleware.ApiVersionHeadersMiddleware",
     "config.middleware.BodySizeLimitMiddleware",
+    "config.middleware.RejectNulMiddleware",
+    "config.middleware.NoStoreMiddleware",
     "config.middleware.UnknownMethodMiddleware",
     "config.middleware.ApiProblemsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
@@ -103,6 +107,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # Cache errors are handled where the cache is used (config.cache, config.api.throttling) so that
 # a Redis outage degrades the service instead of failing requests.
 CACHE_TTL = env.int("CACHE_TTL", default=600)
+# Cache generations (config.cache) expire too, so every key the service writes does.
+CACHE_GENERATION_TTL = env.int("CACHE_GENERATION_TTL", default=24 * 60 * 60)
+# The public address of the service (`https://movies.example.com`): absolute pagination links
+# (relative without it) and the links in emails (password reset; production refuses EMAIL_URL
+# without it). Never taken from the request's Host header.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="").rstrip("/")
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -126,6 +136,74 @@ else:
         }
     }
 
+# --- Background work (Celery) -------------------------------------------------------------
+# https://docs.celeryq.dev/en/stable/django/first-steps-with-django.html
+# The broker is the Redis of REDIS_URL on the next database number, so queue keys never mix
+# with the cache's (SPEC section 14). Without a broker, tasks run in-process (eagerly).
+
+
+def _next_redis_database(url: str) -> str:
+    """`redis://host:6379/0` -> `redis://host:6379/1` (no database number means 0)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    current = parts.path.strip("/") or "0"
+    database = int(current) + 1 if current.isdigit() else 1
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or (_next_redis_database(REDIS_URL) if REDIS_URL else "")
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_IGNORE_RESULT = True  # tasks report through logs and the database, not a result backend
+CELERY_TASK_ACKS_LATE = True  # a worker that dies mid-task leaves the message for another
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # builds are long: do not reserve them on a busy worker
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # keep Django's LOGGING (request ids, JSON lines)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# celery beat: the nightly rebuild (a crontab "minute hour day-of-month month day-of-week", UTC;
+# empty turns it off), and a heartbeat file its health check reads.
+SIMILARITY_REBUILD_SCHEDULE = env("SIMILARITY_REBUILD_SCHEDULE", default="30 3 * * *")
+CELERY_BEAT_SCHEDULER = "config.celery.HeartbeatScheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = env.int("CELERY_BEAT_MAX_LOOP_INTERVAL", default=30)
+CELERY_BEAT_SCHEDULE_FILENAME = env("CELERY_BEAT_SCHEDULE_FILENAME", default="/tmp/celerybeat-schedule")
+CELERY_BEAT_HEARTBEAT_FILE = env("CELERY_BEAT_HEARTBEAT_FILE", default="/tmp/celerybeat-heartbeat")
+
+
+def _beat_schedule(cron: str) -> dict[str, Any]:
+    from celery.schedules import crontab
+
+    fields = cron.split()
+    if not fields:
+        return {}
+    if len(fields) != 5:
+        raise ValueError(f"SIMILARITY_REBUILD_SCHEDULE must be 5 crontab fields, not {cron!r}")
+    minute, hour, day_of_month, month_of_year, day_of_week = fields
+    return {
+        "rebuild-similarities": {
+            "task": "recommendations.tasks.rebuild_similarities",
+            "schedule": crontab(
+                minute=minute,
+                hour=hour,
+                day_of_month=day_of_month,
+                month_of_year=month_of_year,
+                day_of_week=day_of_week,
+            ),
+        }
+    }
+
+
+CELERY_BEAT_SCHEDULE = _beat_schedule(SIMILARITY_REBUILD_SCHEDULE)
+
+# --- Proxies ------------------------------------------------------------------------------
+# The request scheme comes from a proxy header only when the deployment says a proxy sets it:
+# SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO,https". By default X-Forwarded-Proto is
+# ignored, so a client cannot make a plain request look secure (HSTS, https links).
+# Client addresses likewise: REST_FRAMEWORK["NUM_PROXIES"] below.
+_proxy_ssl_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header) if len(_proxy_ssl_header) == 2 else None
+
 # --- Security headers ---------------------------------------------------------------------
 # Everything the service serves comes from itself: the docs' assets are self-hosted
 # (drf-spectacular-sidecar) and their pages carry no inline scripts. Inline styles are allowed
@@ -148,7 +226,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # SPEC section 8's extra rules: not only whitespace, no username or email local part, 10+ for staff.
+    {"NAME": "users.passwords.NotOnlyWhitespaceValidator"},
+    {"NAME": "users.passwords.NoIdentityValidator"},
+    {"NAME": "users.passwords.StaffMinimumLengthValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["users.backends.UsernameAnyCaseBackend"]
+
+# Every session and personal token ends when the password changes (users.models.User.save).
+# Password reset links (users.services) are valid this long, and single-use.
+# Fractions are accepted (`0.01` is 36 seconds), so harnesses can watch a link expire.
+PASSWORD_RESET_HOURS = env.float("PASSWORD_RESET_HOURS", default=2)
+PASSWORD_RESET_TIMEOUT = max(1, round(PASSWORD_RESET_HOURS * 60 * 60))
+# Key of the HMAC that stores personal access tokens; SECRET_KEY when empty. Changing it (or
+# SECRET_KEY when this is empty) makes every personal access token invalid.
+PERSONAL_ACCESS_TOKEN_HASH_KEY = env("PERSONAL_ACCESS_TOKEN_HASH_KEY", default="")
+
+# --- Email --------------------------------------------------------------------------------
+# https://django-environ.readthedocs.io/en/latest/types.html#environ-env-email-url
+# `smtp+tls://user:password@host:587` in production, `consolemail://` (the default: printed to
+# stderr) in development, `filemail:///path/to/dir` (one .eml file per message) for harnesses.
+# Production discards emails without EMAIL_URL (config.settings.production): it never prints
+# reset links to its log.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+# `filemail://` writes one .eml file per message (config.email), not Django's .log files.
+EMAIL_BACKEND = _email["EMAIL_BACKEND"].replace(
+    "django.core.mail.backends.filebased.EmailBackend", "config.email.EmlFileBackend"
+)
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# django-environ drops the leading slash of `filemail:///abs/dir`; the path is absolute.
+EMAIL_FILE_PATH = "/" + _email["EMAIL_FILE_PATH"].lstrip("/") if _email["EMAIL_FILE_PATH"] else None
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Movie ratings <noreply@localhost>")
+# An SMTP server that stops answering must not hold a worker thread forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The service's name in the emails it sends; links in them are built from PUBLIC_BASE_URL (above).
+SERVICE_NAME = env("SERVICE_NAME", default="Movie ratings")
 
 # --- Static files (served by the app itself through WhiteNoise) ---------------------------
 STATIC_URL = "static/"
@@ -163,10 +280,12 @@ STORAGES = {
 THROTTLE_LOGIN = env("THROTTLE_LOGIN", default="10/min")
 THROTTLE_REGISTER = env("THROTTLE_REGISTER", default="10/min")
 THROTTLE_WRITES = env("THROTTLE_WRITES", default="120/min")
+THROTTLE_ACCOUNT = env("THROTTLE_ACCOUNT", default="30/hour")
+THROTTLE_REFRESH = env("THROTTLE_REFRESH", default="60/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "users.authentication.BearerAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -184,6 +303,8 @@ REST_FRAMEWORK = {
         "login": THROTTLE_LOGIN,
         "register": THROTTLE_REGISTER,
         "writes": THROTTLE_WRITES,
+        "account": THROTTLE_ACCOUNT,
+        "refresh": THROTTLE_REFRESH,
     },
     # Client IPs come from REMOTE_ADDR unless the deployment says how many proxies to trust;
     # trusting X-Forwarded-For blindly would let anyone dodge the login throttle.
@@ -198,11 +319,15 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    "TOKEN_OBTAIN_SERIALIZER": "users.serializers.LoginSerializer",
 }
 # JWTs are signed with SECRET_KEY (simplejwt's default, read once the settings module in use has
 # set it) unless JWT_SIGNING_KEY names a key of their own.
 if JWT_SIGNING_KEY := env("JWT_SIGNING_KEY", default=""):
     SIMPLE_JWT["SIGNING_KEY"] = JWT_SIGNING_KEY
+# No session outlives this, however often its refresh token rotates (users.tokens).
+# Fractions are accepted, so harnesses can watch a session end.
+JWT_SESSION_LIFETIME = timedelta(days=env.float("JWT_SESSION_DAYS", default=30))
 
 SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Movie ratings API",

@@ -1,20 +1,39 @@
-"""Production settings: refuses to start without SECRET_KEY; passes `check --deploy`."""
+"""Production settings: refuses to start without a strong SECRET_KEY of its own; passes `check --deploy`."""
 
 import os
 import sys
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import PUBLIC_BASE_URL, SIMPLE_JWT, env
+from .keys import key_problem
 
 if not os.environ.get("SECRET_KEY"):
     # One clear line instead of a traceback: the operator knows exactly what to set.
     sys.exit("ImproperlyConfigured: set the SECRET_KEY environment variable (50+ random characters).")
 
 SECRET_KEY = env("SECRET_KEY")
+# The key JWTs are signed with is what simplejwt resolves: base.py sets SIMPLE_JWT["SIGNING_KEY"]
+# only when JWT_SIGNING_KEY is set, else simplejwt signs with SECRET_KEY.
+for _name, _key in (("SECRET_KEY", SECRET_KEY), ("JWT_SIGNING_KEY", str(SIMPLE_JWT.get("SIGNING_KEY", SECRET_KEY)))):
+    if _problem := key_problem(_key):
+        sys.exit(
+            f"ImproperlyConfigured: refusing this {_name}: {_problem}. Generate one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+        )
 DEBUG = env.bool("DEBUG", default=False)
 
+if not os.environ.get("EMAIL_URL"):
+    # Printing emails to the log (the development default) would put password reset links in
+    # front of everyone who reads the logs; without a mail server, emails are discarded and
+    # users.services logs a warning for each.
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+elif not PUBLIC_BASE_URL:
+    # A reset link must be absolute, and is never built from a request's Host header.
+    sys.exit(
+        "ImproperlyConfigured: EMAIL_URL is set, so set PUBLIC_BASE_URL too (https://your.host): emails link to it."
+    )
+
 # https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # Health probes come from the orchestrator over plain HTTP inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^health/"]

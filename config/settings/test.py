@@ -12,3 +12,6 @@ STORAGES = {
 }
 # Serve static files straight from the apps: tests never run collectstatic.
 WHITENOISE_AUTOREFRESH = True
+# Tasks run in-process unless a test starts a real worker (recommendations/tests/test_worker.py):
+# nothing else in the suite consumes the broker, so nothing may be left queued on it.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

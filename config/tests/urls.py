@@ -26,6 +26,16 @@ class BoomView(APIView):
         raise RuntimeError("secret internals must not leak")
 
 
+class OutOfRangeView(APIView):
+    """Sends the database a value it refuses (a NUL in a text comparison on PostgreSQL, an
+    integer past bigint everywhere)."""
+
+    def get(self, request: Request) -> Response:
+        from django.db import DataError
+
+        raise DataError("value out of range for type bigint")
+
+
 class ThrottledView(APIView):
     def get(self, request: Request) -> Response:
         raise Throttled(wait=12.2)
@@ -55,6 +65,7 @@ urlpatterns = [
     path("api/numbers/", NumbersView.as_view()),
     path("api/boom/", BoomView.as_view()),
     path("api/throttled/", ThrottledView.as_view()),
+    path("api/out-of-range/", OutOfRangeView.as_view()),
     path("api/echo/", EchoView.as_view()),
     path("", include("config.urls")),
 ]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import is_password_usable, make_password
 from django.db import connection
 
 from movielens.parsing import LinkRow, MovieRow, RatingRow
@@ -127,7 +127,11 @@ class OrmLoader:
                     break
                 last = page[-1][0], page[-1][1]
                 self._merge_ratings(
-                    [(user_ids[user], movie_ids[movie], half_stars, ts) for user, movie, half_stars, ts in page],
+                    [
+                        (user_ids[user], movie_ids[movie], half_stars, ts)
+                        for user, movie, half_stars, ts in page
+                        if user in user_ids
+                    ],
                     ratings,
                 )
             cursor.execute("SELECT (SELECT count(*) FROM import_rating) - (SELECT count(*) FROM import_final)")
@@ -138,11 +142,11 @@ class OrmLoader:
 
     def _users(self, first_rated: list[tuple[int, int]]) -> tuple[Tally, dict[int, int]]:
         """The account id of each MovieLens user, creating the missing accounts."""
-        existing = {
-            username.lower(): pk
-            for pk, username in User.objects.filter(username__istartswith=IMPORTED_USERNAME_PREFIX).values_list(
-                "pk", "username"
-            )
+        taken = {
+            username.lower(): (pk, not is_password_usable(password))
+            for pk, username, password in User.objects.filter(
+                username__istartswith=IMPORTED_USERNAME_PREFIX
+            ).values_list("pk", "username", "password")
         }
         new = [
             User(
@@ -152,12 +156,14 @@ class OrmLoader:
                 date_joined=_moment(timestamp),
             )
             for user, timestamp in first_rated
-            if f"{IMPORTED_USERNAME_PREFIX}{user}" not in existing
+            if f"{IMPORTED_USERNAME_PREFIX}{user}" not in taken
         ]
         User.objects.bulk_create(new, batch_size=BATCH_SIZE)
-        existing.update((user.username, user.pk) for user in new)
-        ids = {user: existing[f"{IMPORTED_USERNAME_PREFIX}{user}"] for user, _ in first_rated}
-        return Tally(created=len(new), unchanged=len(first_rated) - len(new)), ids
+        taken.update((user.username, (user.pk, True)) for user in new)
+        # Only accounts the importer created (no usable password), never a signed-up account whatever
+        # its name (SPEC section 9): a MovieLens user whose name such an account holds is skipped.
+        ids = {user: taken[name][0] for user, _ in first_rated if taken[name := f"{IMPORTED_USERNAME_PREFIX}{user}"][1]}
+        return Tally(created=len(new), unchanged=len(ids) - len(new), skipped=len(first_rated) - len(ids)), ids
 
     def _merge_ratings(self, page: list[tuple[int, int, int, int]], tally: Tally) -> None:
         stored = {

@@ -134,6 +134,9 @@ MAP_USERS = """
     SELECT s.user_ml, u.id AS user_id
     FROM (SELECT DISTINCT user_ml FROM import_rating) s
     JOIN users_user u ON lower(u.username) = %(prefix)s || s.user_ml
+    -- Only accounts the importer created (no usable password): never a signed-up account,
+    -- whatever its name (SPEC section 9). A MovieLens user whose name such an account holds is skipped.
+    WHERE u.password LIKE '!%%'
 """
 
 # The later row of a repeated (user, movie) pair wins.
@@ -270,7 +273,11 @@ class PostgresLoader:
             cursor.execute("DROP TABLE IF EXISTS import_user")
             cursor.execute(MAP_USERS, parameters)
             _analyze(cursor, "import_user")
-            users = Tally(created=users_created, unchanged=_count(cursor, "import_user") - users_created)
+            mapped = _count(cursor, "import_user")
+            cursor.execute("SELECT count(DISTINCT user_ml) FROM import_rating")
+            users = Tally(
+                created=users_created, unchanged=mapped - users_created, skipped=cursor.fetchone()[0] - mapped
+            )
             cursor.execute("DROP TABLE IF EXISTS import_final")
             cursor.execute(FINAL_RATINGS)
             _analyze(cursor, "import_final")

@@ -132,6 +132,15 @@ def http_folder(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
+        def do_GET(self) -> None:
+            # /redirect?to=URL answers 302 to URL, like a mirror or a link shortener would.
+            if self.path.startswith("/redirect?to="):
+                self.send_response(302)
+                self.send_header("Location", self.path.removeprefix("/redirect?to="))
+                self.end_headers()
+                return
+            super().do_GET()
+
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=folder))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -147,7 +156,7 @@ def test_a_zip_downloaded_over_http(tmp_path, http_folder):
     folder, base_url = http_folder
     zipped(small_release(tmp_path / "release"), folder / "ml-latest-small.zip", "ml-latest-small")
 
-    out, _ = run_import(f"{base_url}/ml-latest-small.zip")
+    out, _ = run_import(f"{base_url}/ml-latest-small.zip", "--allow-http")
 
     assert_small_release_imported()
     assert out.startswith(f"Imported {base_url}/ml-latest-small.zip (ml-latest-small)")
@@ -159,14 +168,63 @@ def test_a_url_nobody_answers_is_an_error():
         port = probe.getsockname()[1]
 
     with pytest.raises(CommandError, match=rf"could not download http://127.0.0.1:{port}/ml.zip: .*refused"):
-        run_import(f"http://127.0.0.1:{port}/ml.zip")
+        run_import(f"http://127.0.0.1:{port}/ml.zip", "--allow-http")
 
 
 def test_a_url_that_cannot_be_downloaded_is_an_error(http_folder):
     _, base_url = http_folder
 
     with pytest.raises(CommandError, match=r"could not download .*/missing\.zip: HTTP 404"):
-        run_import(f"{base_url}/missing.zip")
+        run_import(f"{base_url}/missing.zip", "--allow-http")
+
+
+def test_a_plain_http_url_is_refused_without_the_explicit_flag(tmp_path, http_folder):
+    folder, base_url = http_folder
+    zipped(small_release(tmp_path / "release"), folder / "ml.zip", "ml")
+
+    with pytest.raises(CommandError, match=r"plain http.*use https \(or --allow-http"):
+        run_import(f"{base_url}/ml.zip")
+    assert not Movie.objects.exists()
+
+
+@pytest.mark.parametrize("target", ["http://127.0.0.1:9/ml.zip", "ftp://127.0.0.1/ml.zip", "file:///etc/passwd"])
+def test_redirects_are_followed_only_to_https(http_folder, target):
+    _, base_url = http_folder
+
+    refused = r"redirects to .*: only redirects to https are followed|Redirection to url .* is not allowed"
+    with pytest.raises(CommandError, match=refused):
+        run_import(f"{base_url}/redirect?to={target}", "--allow-http")
+    assert not Movie.objects.exists()
+
+
+def test_a_download_over_the_size_limit_is_refused(tmp_path, http_folder, monkeypatch):
+    folder, base_url = http_folder
+    zipped(small_release(tmp_path / "release"), folder / "ml.zip", "ml")
+
+    with pytest.raises(CommandError, match=r"larger than the download limit of 0 MB \(--max-download-mb\)"):
+        run_import(f"{base_url}/ml.zip", "--allow-http", "--max-download-mb", "0")
+    assert not Movie.objects.exists()
+
+
+def test_a_download_without_a_length_is_cut_at_the_limit(tmp_path, http_folder, monkeypatch):
+    from movielens import release
+
+    folder, base_url = http_folder
+    zipped(small_release(tmp_path / "release"), folder / "ml.zip", "ml")
+    monkeypatch.setattr(release, "DOWNLOAD_CHUNK_BYTES", 64)
+    size = (folder / "ml.zip").stat().st_size
+    monkeypatch.setattr(release, "_too_large", lambda url, limit: release.ImportFailed(f"cut at {limit}"))
+    original_open = release.urllib.request.OpenerDirector.open
+
+    def without_length(self, *args, **kwargs):
+        response = original_open(self, *args, **kwargs)
+        del response.headers["Content-Length"]
+        return response
+
+    monkeypatch.setattr(release.urllib.request.OpenerDirector, "open", without_length)
+    opening = release.open_release(f"{base_url}/ml.zip", Progress(), allow_http=True, max_download_bytes=size - 1)
+    with pytest.raises(release.ImportFailed, match=f"cut at {size - 1}"), opening:
+        pass
 
 
 class Terminal(StringIO):

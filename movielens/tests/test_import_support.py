@@ -32,10 +32,10 @@ def write_release(folder: Path, **files: str) -> Path:
     return folder
 
 
-def run_import(source: Path | str) -> tuple[str, str]:
-    """Run `import_movielens SOURCE`; its (stdout, stderr)."""
+def run_import(source: Path | str, *options: str) -> tuple[str, str]:
+    """Run `import_movielens SOURCE [OPTIONS]`; its (stdout, stderr)."""
     out, err = StringIO(), StringIO()
-    call_command("import_movielens", str(source), stdout=out, stderr=err)
+    call_command("import_movielens", str(source), *options, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
 
 

@@ -170,8 +170,10 @@ def test_a_link_to_an_imdb_id_kept_by_a_movie_whose_own_link_was_skipped_is_skip
     }
 
 
-def test_an_existing_account_of_an_imported_name_is_reused_whatever_its_case(tmp_path):
-    existing = UserFactory(username="MovieLens-1")
+def test_an_existing_imported_account_is_reused_whatever_its_case(tmp_path):
+    existing = UserFactory.create(username="MovieLens-1")
+    existing.set_unusable_password()  # as the importer creates them (a usable one: test_import_ownership.py)
+    existing.save()
 
     out, _ = run_import(write_release(tmp_path, movies=MOVIES, ratings="1,1,4.0,964982703"))
 

@@ -59,10 +59,10 @@ def test_a_reader_that_began_before_a_write_cannot_leave_a_stale_copy(api_client
     rendered, resume = threading.Event(), threading.Event()
     original_store = response_cache._store
 
-    def stalled_store(key, response):
+    def stalled_store(key, new_generations, response):
         rendered.set()
         resume.wait(timeout=30)
-        original_store(key, response)
+        original_store(key, new_generations, response)
 
     monkeypatch.setattr(response_cache, "_store", stalled_store)
 

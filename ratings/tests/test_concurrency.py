@@ -1,14 +1,12 @@
 """Real threads against PostgreSQL: concurrent writers leave exact statistics and one row per pair."""
 
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 from django.urls import reverse
 
-from conftest import client_for
+from conftest import client_for, run_in_threads
 from movies.tests.factories import MovieFactory
 from ratings.models import Rating
 from ratings.services import statistics_recompute
@@ -19,27 +17,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.postgres(reason="row locks and real concurrency need PostgreSQL (DATABASE_URL)"),
 ]
-
-
-def run_in_threads(work: list[Callable[[], object]]) -> list[object]:
-    results: list[object] = [None] * len(work)
-    barrier = threading.Barrier(len(work))
-
-    def runner(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work[index]()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(len(work))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_many_users_rating_one_movie_at_once_give_exact_statistics():

@@ -163,17 +163,18 @@ def test_options_describes_the_endpoint_with_or_without_a_rating(user_client, mo
 
 
 def test_own_rating_reads_and_writes_cost_a_fixed_number_of_queries(user_client, movie, django_assert_num_queries):
-    # PUT (create, then replace): the caller, the movie, the savepoint and its release (the test's
-    # transaction), the locked user, the existing rating, the write, both statistics, the movie
-    # after the write. Nothing else: the rater is not loaded again to invalidate its cache.
-    with django_assert_num_queries(10):
+    # PUT (create, then replace): the caller, the write throttle's two (the previous bucket, the
+    # counting upsert: config.api.throttling), the movie, the savepoint and its release (the
+    # test's transaction), the locked user, the existing rating, the write, both statistics, the
+    # movie after the write. Nothing else: the rater is not loaded again to invalidate its cache.
+    with django_assert_num_queries(12):
         assert user_client.put(url(movie), {"score": 4}, format="json").status_code == 201
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         assert user_client.put(url(movie), {"score": 3}, format="json").status_code == 200
     # GET: the caller, then the rating with its movie in one query.
     with django_assert_num_queries(2):
         assert user_client.get(url(movie)).status_code == 200
-    # DELETE: the caller, the rating with its movie and rater, the savepoint pair, the locked
-    # user, the delete, both statistics.
-    with django_assert_num_queries(8):
+    # DELETE: the caller, the write throttle's two, the rating with its movie and rater, the
+    # savepoint pair, the locked user, the delete, both statistics.
+    with django_assert_num_queries(10):
         assert user_client.delete(url(movie)).status_code == 204

@@ -115,7 +115,7 @@ def test_patch_ignores_read_only_fields(user_client, user):
 
 def test_a_rename_committed_by_a_concurrent_request_is_a_400_not_a_500(user_client, monkeypatch):
     UserFactory.create(username="bob")
-    monkeypatch.setattr("users.serializers.AccountSerializer._check_free", lambda *args: None)
+    monkeypatch.setattr("users.services.user_holding", lambda *args, **kwargs: False)
     response = user_client.patch(ME, {"username": "BOB"}, format="json")
     assert_problem(response, 400)
     assert error_fields(response) == ["username"]

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError
 from django.urls import reverse
 
-from users.serializers import duplicates_as_validation_errors
+from users.services import duplicates_as_validation_errors
 from users.tests.factories import UserFactory
 from users.tests.helpers import assert_problem, error_fields
 
@@ -121,7 +121,7 @@ def test_a_duplicate_committed_by_a_concurrent_sign_up_is_a_400_not_a_500(api_cl
     del other[field]
     # The duplicate slips past the serializer's check, as when a concurrent sign-up commits
     # between the check and the insert; the Lower() constraint rejects it.
-    with mock.patch("users.serializers.AccountSerializer._check_free"):
+    with mock.patch("users.services.user_holding", return_value=False):
         response = sign_up(api_client, **other)
     assert_problem(response, 400)
     assert error_fields(response) == [field]

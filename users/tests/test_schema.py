@@ -35,10 +35,15 @@ def test_the_schema_has_the_bearer_scheme_of_simplejwt(schemas):
         }
 
 
-@pytest.mark.parametrize("method", ["get", "patch", "delete"])
-def test_the_me_operations_require_the_bearer_token(schemas, method):
+@pytest.mark.parametrize("method", ["get", "patch"])
+def test_the_me_operations_take_a_jwt_or_a_personal_access_token(schemas, method):
     for schema in schemas.values():
-        assert operation(schema, "/api/users/me/", method)["security"] == [{"jwtAuth": []}]
+        assert operation(schema, "/api/users/me/", method)["security"] == [{"jwtAuth": []}, {"personalTokenAuth": []}]
+
+
+def test_deleting_the_account_takes_a_jwt_only(schemas):
+    for schema in schemas.values():
+        assert operation(schema, "/api/users/me/", "delete")["security"] == [{"jwtAuth": []}]
 
 
 @pytest.mark.parametrize(
@@ -52,6 +57,26 @@ def test_the_me_operations_require_the_bearer_token(schemas, method):
         ("/api/auth/token/", "post", "TokenObtainPairRequest", "200", "TokenObtainPair", {"400", "401", "429"}),
         ("/api/auth/token/refresh/", "post", "TokenRefreshRequest", "200", "TokenRefresh", {"400", "401"}),
         ("/api/auth/logout/", "post", "LogoutRequest", "204", None, {"400", "401"}),
+        ("/api/users/me/password/", "post", "PasswordChangeRequest", "200", "Session", {"400", "401", "403", "429"}),
+        (
+            "/api/auth/password-reset/",
+            "post",
+            "PasswordResetRequestRequest",
+            "202",
+            "PasswordResetAccepted",
+            {"400", "429"},
+        ),
+        ("/api/auth/password-reset/confirm/", "post", "PasswordResetConfirmRequest", "204", None, {"400", "429"}),
+        ("/api/users/me/tokens/", "get", None, "200", "PaginatedPersonalAccessTokenList", {"401", "403"}),
+        (
+            "/api/users/me/tokens/",
+            "post",
+            "PersonalAccessTokenCreateRequest",
+            "201",
+            "PersonalAccessTokenCreated",
+            {"400", "401", "403", "429"},
+        ),
+        ("/api/users/me/tokens/{id}/", "delete", None, "204", None, {"401", "403", "404", "429"}),
     ],
 )
 def test_each_endpoint_documents_its_bodies_and_errors(
@@ -89,6 +114,59 @@ def test_paths_without_a_missing_resource_document_no_404(schemas):
         assert "404" not in operation(schemas["1"], path, method)["responses"]
 
 
-def test_profiles_and_refreshes_document_no_throttling(schemas):
-    for path, method in [("/api/users/{username}/", "get"), ("/api/auth/token/refresh/", "post")]:
-        assert "429" not in operation(schemas["1"], path, method)["responses"]
+def test_profiles_document_no_throttling(schemas):
+    assert "429" not in operation(schemas["1"], "/api/users/{username}/", "get")["responses"]
+
+
+def test_refreshes_and_account_changes_document_their_throttles(schemas):
+    for path, method in [
+        ("/api/auth/token/refresh/", "post"),
+        ("/api/users/me/", "patch"),
+        ("/api/users/me/password/", "post"),
+        ("/api/auth/password-reset/", "post"),
+        ("/api/auth/password-reset/confirm/", "post"),
+    ]:
+        assert "429" in operation(schemas["1"], path, method)["responses"]
+
+
+def test_the_schema_has_a_second_bearer_scheme_for_personal_access_tokens(schemas):
+    for schema in schemas.values():
+        scheme = schema["components"]["securitySchemes"]["personalTokenAuth"]
+        assert scheme["type"] == "http"
+        assert scheme["scheme"] == "bearer"
+        assert scheme["bearerFormat"].startswith("mr_pat_")
+
+
+@pytest.mark.parametrize(
+    ("path", "method"),
+    [
+        ("/api/users/me/tokens/", "get"),
+        ("/api/users/me/tokens/", "post"),
+        ("/api/users/me/tokens/{id}/", "delete"),
+        ("/api/users/me/password/", "post"),
+    ],
+)
+def test_what_a_personal_token_may_never_do_is_documented_as_jwt_only(schemas, path, method):
+    for schema in schemas.values():
+        assert operation(schema, path, method)["security"] == [{"jwtAuth": []}]
+
+
+def test_reads_and_rating_writes_take_either_bearer_format(schemas):
+    for schema in schemas.values():
+        for path, method in [("/api/users/me/ratings/", "get"), ("/api/movies/{movie_id}/rating/", "put")]:
+            security = operation(schema, path, method)["security"]
+            assert {"jwtAuth": []} in security
+            assert {"personalTokenAuth": []} in security
+
+
+def test_the_created_token_documents_its_secret_and_the_listed_one_does_not(schemas):
+    components = schemas["1"]["components"]["schemas"]
+    assert "token" in components["PersonalAccessTokenCreated"]["properties"]
+    assert "token" not in components["PersonalAccessToken"]["properties"]
+    create = components["PersonalAccessTokenCreateRequest"]
+    assert create["properties"]["expires_in_days"]["minimum"] == 1
+    assert create["properties"]["expires_in_days"]["maximum"] == 365
+    scopes = create["properties"]["scopes"]
+    assert scopes["minItems"] == 1
+    enum = components[scopes["items"]["$ref"].rsplit("/", 1)[-1]]
+    assert enum["enum"] == ["read", "write"]

@@ -13,6 +13,7 @@ from movielens.progress import terminal_progress
 from movielens.release import ImportFailed
 from movies.models import CURATORS_GROUP, Movie
 from movies.services import curators_group_ensure
+from recommendations.tasks import rebuild_similarities_after_import
 from users.models import User
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -49,6 +50,8 @@ class Command(BaseCommand):
         except ImportFailed as error:
             raise CommandError(str(error)) from error
         self.stdout.write("\n".join(summary.lines()))
+        if summary.changed:
+            self.stdout.write(rebuild_similarities_after_import())
         if settings.DEBUG or with_accounts:
             for line in demo_accounts_ensure():
                 self.stdout.write(line)
