@@ -55,6 +55,10 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _OPEN_PERMISSIONS = (permissions.AllowAny, permissions.IsAuthenticated)
 
 
+# A URL pattern that matches only digits: `\d+`, `[0-9]+`, `[0-9]{1,18}`.
+_DIGITS = r"(?:\\d|\[0-9\])(?:\+|\{\d+(?:,\d*)?\})"
+
+
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's AutoSchema plus the error responses each operation can return."""
 
@@ -100,12 +104,12 @@ class AutoSchema(openapi.AutoSchema):
         return " ".join(first.split())
 
     def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
-        """Path parameters that the URL only matches as digits (`\\d+`) are integers."""
+        """Path parameters that the URL only matches as digits (`\\d+`, `[0-9]{1,18}`) are integers."""
         parameters: list[dict[str, Any]] = super()._resolve_path_parameters(variables)
         for parameter in parameters:
             # drf-spectacular documents the `pk` of the URL as `id`.
             names = {parameter["name"], "pk"} if parameter["name"] == "id" else {parameter["name"]}
-            if any(re.search(rf"\(\?P<{re.escape(name)}>\\d\+\)", self.path_regex) for name in names):
+            if any(re.search(rf"\(\?P<{re.escape(name)}>{_DIGITS}\)", self.path_regex) for name in names):
                 parameter["schema"] = {"type": "integer", "minimum": 1}
         return parameters
 
