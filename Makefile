@@ -11,14 +11,24 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# Two markers: `make run` needs only what running needs (requirements.txt); `make test` and the
+# other tool targets add the development tools (requirements-dev.txt) on top.
+$(VENV)/.installed-run: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
 $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
-	touch $@
+	touch $@ $(VENV)/.installed-run
 
 install: $(VENV)/.installed
 
 ## run: start the service on http://$(HOST):$(PORT) with demo data (SQLite unless DATABASE_URL is set)
-run: install
+run: $(VENV)/.installed-run
+	@$(BIN)/python -c 'import socket as s, sys; h = sys.argv[1]; \
+	    s.create_server((h, int(sys.argv[2])), family=s.AF_INET6 if ":" in h else s.AF_INET).close()' \
+	    "$(HOST)" "$(PORT)" 2>/dev/null \
+	  || { echo "Port $(PORT) on $(HOST) is already in use by another process: stop it, or pick another port with 'make run PORT=8001'." >&2; exit 1; }
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo_data --if-empty
 	@echo ""

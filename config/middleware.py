@@ -8,11 +8,12 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
 from config import tracing
-from config.api.errors import problem_response
-from config.api.versioning import API_PATH_PREFIX, version_from_accept
+from config.api.errors import PROBLEM_CONTENT_TYPE, problem_for_status, problem_response
+from config.api.versioning import API_PATH_PREFIX, default_version, version_from_accept
 from config.logging import request_id_var
 
 logger = logging.getLogger("config.request")
@@ -64,12 +65,19 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
+_VERSIONED_TYPES = frozenset({"application/json", PROBLEM_CONTENT_TYPE})
+
+
 class ApiVersionHeadersMiddleware:
     """Every response under /api/ says which API version it is in and varies on Accept.
 
     DRF views record the negotiated version on the request; anything that never reached
     negotiation (Django's own 404, a 406 for an unknown version) reports the version the
     Accept header asked for when it is supported, else the default.
+
+    A JSON body of a version other than the default also carries the version in its media type
+    (`application/json; version=2`, `application/problem+json; version=2`), as that version's
+    schema declares: a generated client sees exactly the types it was generated for.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -81,6 +89,9 @@ class ApiVersionHeadersMiddleware:
             version = getattr(request, "api_version", None) or version_from_accept(request.headers.get("Accept", ""))
             response["API-Version"] = version
             patch_vary_headers(response, ["Accept"])
+            content_type = response.get("Content-Type", "")
+            if version != default_version() and content_type in _VERSIONED_TYPES:
+                response["Content-Type"] = f"{content_type}; version={version}"
         return response
 
 
@@ -156,3 +167,88 @@ class ContentSecurityPolicyMiddleware:
         if settings.CONTENT_SECURITY_POLICY:
             response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+# The methods some view of this API answers; any other (TRACE, CONNECT, PROPFIND, ...) is a 405
+# before authentication runs, not the 401 or 403 that DRF's permission checks would give first.
+_API_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
+
+
+class UnknownMethodMiddleware:
+    """Answers a method no API view implements with a problem-details 405 and an `Allow` header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PATH_PREFIX) and request.method not in _API_METHODS:
+            try:
+                match = resolve(request.path_info)
+            except Resolver404:
+                return self.get_response(request)  # unknown path: the 404 says more than a 405
+            response = problem_response(
+                405, f"Method {request.method} is not allowed here; see the Allow header.", "method_not_allowed"
+            )
+            response["Allow"] = ", ".join(_allowed_methods(match.func))
+            return response
+        return self.get_response(request)
+
+
+def _allowed_methods(view: Callable[..., HttpResponse]) -> list[str]:
+    actions = getattr(view, "actions", None)  # a DRF viewset route: its method-to-action map
+    if actions is not None:
+        methods = {method.upper() for method in actions} | {"OPTIONS"}
+    else:
+        view_class = getattr(view, "view_class", None) or getattr(view, "cls", None)
+        names = getattr(view_class, "http_method_names", ["get"])
+        methods = {name.upper() for name in names if view_class and hasattr(view_class, name)} | {"OPTIONS"}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods & _API_METHODS)
+
+
+class ApiProblemsMiddleware:
+    """Every error under /api/ is problem details, in development (`DEBUG=true`) too.
+
+    - A write to an API path missing its trailing slash is a 404 saying which path to use: Django's
+      APPEND_SLASH cannot redirect a POST (the body would be lost) and raises a RuntimeError
+      under DEBUG instead.
+    - Any other error response that is not problem details by then (Django's DEBUG pages for
+      an unknown path or an exception) is replaced by the problem body of its status, so no
+      debug page ever reaches an API client. The traceback is still logged by `django.request`.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(API_PATH_PREFIX):
+            return self.get_response(request)
+        if request.method not in ("GET", "HEAD") and not request.path_info.endswith("/"):
+            with_slash = f"{request.path_info}/"
+            if not _resolves(request.path_info) and _resolves(with_slash):
+                return problem_response(
+                    404,
+                    f"API paths end with a slash: send this {request.method} to {request.path}/ instead.",
+                    "trailing_slash_missing",
+                )
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE):
+            return _problem_for(response)
+        return response
+
+
+def _resolves(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+def _problem_for(response: HttpResponse) -> HttpResponse:
+    replacement = problem_for_status(response.status_code)
+    for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+        if header in response:
+            replacement[header] = response[header]
+    return replacement

@@ -2,14 +2,25 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.http import HttpRequest, JsonResponse
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 
-from config import health, metrics
+from config import health, metrics, redoc
 from config.api.schema import SchemaView
 
+# Until the website (SPEC 15) lands, the API docs are the site the admin's "View site" links to.
+admin.site.site_url = "/api/docs/"
+
+
+def favicon(request: HttpRequest) -> HttpResponseRedirect:
+    """Browsers ask for /favicon.ico whatever the page says: send them to the static file."""
+    return HttpResponseRedirect(staticfiles_storage.url("favicon.ico"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", metrics.metrics_view, name="metrics"),
@@ -17,6 +28,7 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file, so no inline script is needed.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/redoc/redoc.standalone.js", redoc.redoc_bundle, name="redoc-bundle"),
     path("api/", include("users.urls")),
     path("api/", include("movies.urls")),
     path("api/", include("ratings.urls")),

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from config.domain import INT32_MAX, SCORE_TEXTS
+from movies.models import validate_year
 from movies.titles import move_article
 
 MOVIES_CSV = "movies.csv"
@@ -105,7 +107,12 @@ def parse_title(raw: str) -> tuple[str, int | None]:
     title = move_article(title)
     if len(title) > TITLE_MAX_LENGTH:
         raise RowError(BadRowKind.MALFORMED, f"title is longer than {TITLE_MAX_LENGTH} characters")
-    return title, int(match[1]) if match else None
+    year = int(match[1]) if match else None
+    try:
+        validate_year(year)  # the model's own rule, as the admin and the API apply it
+    except ValidationError as error:
+        raise RowError(BadRowKind.MALFORMED, f"year {year}: {error.messages[0]}") from None
+    return title, year
 
 
 def parse_genres(raw: str) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from audit.admin import AuditedAdminMixin
 from config.domain import FIRST_FILM_YEAR
 from movies.models import Genre, Movie
 
-FIRST_DECADE = FIRST_FILM_YEAR
+FIRST_DECADE = FIRST_FILM_YEAR // 10 * 10
 
 
 class DecadeListFilter(admin.SimpleListFilter):

@@ -7,9 +7,11 @@ invalid, and DjangoFilterBackend turns its errors into a 400 naming the paramete
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import NullIf
 from django_filters import rest_framework as filters
 
+from config.api.ordering import SpacedOrderingFilter
 from config.domain import INT32_MAX
 from movies.models import Movie
 
@@ -38,7 +40,7 @@ def filter_by_genre(queryset: QuerySet[Movie], value: str) -> QuerySet[Movie]:
     return queryset.filter(Exists(in_genre))
 
 
-class MovieOrderingFilter(filters.OrderingFilter):
+class MovieOrderingFilter(SpacedOrderingFilter):
     """Ordering where missing values (the statistics of unrated movies, an unknown year) come last
     in both directions, and `id` ends every ordering so that pages are stable."""
 
@@ -47,6 +49,10 @@ class MovieOrderingFilter(filters.OrderingFilter):
     def get_ordering_value(self, param: str) -> Any:
         descending = param.startswith("-")
         field_name = self.param_map[param.lstrip("-")]
+        if field_name == "ratings_count" and not descending:
+            # An unrated movie has a count of 0, not a missing one: read 0 as missing so that
+            # unrated movies come last this way too (descending puts them last already).
+            return NullIf(F(field_name), Value(0)).asc(nulls_last=True)
         if field_name not in self.nullable:
             # Plain ordering on NOT NULL columns, so their indexes can serve it.
             return f"-{field_name}" if descending else field_name

@@ -1,11 +1,100 @@
-"""The catalogue: movies and the genres they belong to."""
+"""The catalogue: movies and the genres they belong to.
 
+The rules for a movie's fields live here, once, as model field validators: the admin's forms,
+the API's write serializer and the MovieLens importer all apply them, and database check
+constraints hold the ranges for any other path (docs/movies.md, "Field rules").
+"""
+
+import datetime
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.deconstruct import deconstructible
+from django.utils.functional import lazy
+
+from config.domain import FIRST_FILM_YEAR, INT32_MAX
 
 TWO_PLACES = Decimal("0.01")
+
+# A year runs from config.domain's FIRST_FILM_YEAR to next year. YEAR_DB_MAX is the database's
+# static upper bound, a storage rule of this table: the real bound, next year, moves every January,
+# so it is checked by `YearNotAfterNextYearValidator`; the constraint only refuses what no calendar
+# will make valid for generations (a mistyped 2500), whatever path wrote it.
+YEAR_DB_MAX = 2200
+IMDB_ID_PATTERN = r"^tt\d{7,}$"
+IMDB_ID_MAX_LENGTH = 16
+TMDB_ID_MIN, TMDB_ID_MAX = 1, INT32_MAX  # a 32-bit column
+
+# The group that curates the catalogue (created by migration movies 0004), and what it may do.
+CURATORS_GROUP = "Curators"
+CURATOR_PERMISSIONS = tuple(
+    f"{action}_{model}" for model in ("movie", "genre") for action in ("view", "add", "change", "delete")
+)
+
+
+def last_valid_year() -> int:
+    """The latest release year a movie may have: next year (films are announced ahead)."""
+    return datetime.date.today().year + 1
+
+
+def year_message() -> str:
+    return f"Give a year from {FIRST_FILM_YEAR} to {last_valid_year()}."
+
+
+# Rendered when the error is shown, so "next year" is never stale in a long-running process.
+_year_message = lazy(year_message, str)()
+
+
+@deconstructible(path="movies.models.YearNotBeforeValidator")
+class YearNotBeforeValidator(MinValueValidator):
+    """Not before FIRST_FILM_YEAR: code `min_value`, the range in the message."""
+
+    def __init__(self) -> None:
+        super().__init__(FIRST_FILM_YEAR, message=_year_message)
+
+
+@deconstructible(path="movies.models.YearNotAfterNextYearValidator")
+class YearNotAfterNextYearValidator:
+    """Not after next year, read from today's date at each check: code `max_value`.
+
+    Not a MaxValueValidator: DRF and drf-spectacular would copy its limit into fields and the
+    schema as a fixed number, and migrations would see it change every January.
+    """
+
+    def __call__(self, value: int | None) -> None:
+        if value is not None and value > last_valid_year():
+            raise ValidationError(_year_message, code="max_value", params={"value": value})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, YearNotAfterNextYearValidator)
+
+    def __hash__(self) -> int:
+        return hash(YearNotAfterNextYearValidator)
+
+
+year_validators: list[Callable[[Any], None]] = [YearNotBeforeValidator(), YearNotAfterNextYearValidator()]
+
+
+def validate_year(value: int | None) -> None:
+    """Run the year's validators (for code that checks a bare value, such as the importer)."""
+    if value is not None:
+        for validator in year_validators:
+            validator(value)
+
+
+validate_imdb_id = RegexValidator(
+    IMDB_ID_PATTERN, message="An IMDb id is `tt` and at least 7 digits, e.g. tt0114814.", code="invalid"
+)
+TMDB_ID_MESSAGE = f"A TMDB id is a whole number from {TMDB_ID_MIN} to {TMDB_ID_MAX}."
+tmdb_id_validators = [
+    MinValueValidator(TMDB_ID_MIN, message=TMDB_ID_MESSAGE),
+    MaxValueValidator(TMDB_ID_MAX, message=TMDB_ID_MESSAGE),
+]
 
 
 def round_half_up(value: Decimal) -> Decimal:
@@ -34,10 +123,20 @@ class Movie(models.Model):
     """
 
     title = models.CharField(max_length=500)
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=year_validators, help_text=f"From {FIRST_FILM_YEAR} to next year."
+    )
     genres = models.ManyToManyField(Genre, related_name="movies", blank=True)
-    imdb_id = models.CharField("IMDb id", max_length=16, null=True, blank=True, unique=True)
-    tmdb_id = models.PositiveIntegerField("TMDB id", null=True, blank=True)
+    imdb_id = models.CharField(
+        "IMDb id",
+        max_length=IMDB_ID_MAX_LENGTH,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[validate_imdb_id],
+        help_text="`tt` and at least 7 digits, e.g. tt0114814.",
+    )
+    tmdb_id = models.PositiveIntegerField("TMDB id", null=True, blank=True, validators=tmdb_id_validators)
     movielens_id = models.PositiveIntegerField("MovieLens id", null=True, blank=True, unique=True)
     ratings_count = models.PositiveIntegerField(default=0, editable=False)
     ratings_sum = models.DecimalField(max_digits=12, decimal_places=1, default=Decimal(0), editable=False)
@@ -60,10 +159,21 @@ class Movie(models.Model):
                 condition=models.Q(tmdb_id__isnull=True) | models.Q(tmdb_id__gte=1),
                 name="movies_movie_tmdb_id_positive",
             ),
+            models.CheckConstraint(
+                condition=models.Q(tmdb_id__isnull=True) | models.Q(tmdb_id__lte=TMDB_ID_MAX),
+                name="movies_movie_tmdb_id_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(year__isnull=True) | models.Q(year__gte=FIRST_FILM_YEAR, year__lte=YEAR_DB_MAX),
+                name="movies_movie_year_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.year})" if self.year else self.title
+        # A title that already ends with its year (typed the MovieLens way) is not shown twice.
+        if not self.year or self.title.endswith(f"({self.year})"):
+            return self.title
+        return f"{self.title} ({self.year})"
 
     @property
     def average_rating(self) -> Decimal | None:

@@ -12,7 +12,6 @@ Reusable elsewhere (the ratings app's PUT body): `MovieBriefSerializer` `{id, ti
 `MovieStatsSummaryV2Serializer` `{id, title, year, rating: {average, count}}`.
 """
 
-import datetime
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -23,17 +22,32 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import StrictCharField
-from config.domain import FIRST_FILM_YEAR, INT32_MAX
-from movies.models import Genre, Movie, round_half_up
+from config.domain import FIRST_FILM_YEAR, SCORE_MAX, SCORE_MIN
+from movies.models import (
+    IMDB_ID_MAX_LENGTH,
+    TMDB_ID_MAX,
+    TMDB_ID_MIN,
+    Genre,
+    Movie,
+    round_half_up,
+    tmdb_id_validators,
+    validate_imdb_id,
+    year_validators,
+)
 from movies.selectors import SCORE_KEYS, global_mean_rating, score_distribution, weighted_rating
-
-IMDB_ID_PATTERN = r"^tt\d{7,}$"
 
 
 def _rounded_decimal_field(**kwargs: Any) -> serializers.DecimalField:
     """A statistic as a JSON number with 2 decimals, null without ratings."""
     return serializers.DecimalField(
-        max_digits=3, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True, **kwargs
+        max_digits=3,
+        decimal_places=2,
+        min_value=SCORE_MIN,  # documents the scale's range, not max_digits' -9.99..9.99
+        max_value=SCORE_MAX,
+        coerce_to_string=False,
+        allow_null=True,
+        read_only=True,
+        **kwargs,
     )
 
 
@@ -215,31 +229,33 @@ class MovieDetailV2Serializer(MovieV2Serializer):
 class MovieWriteSerializer(serializers.Serializer):
     """The body of `POST`/`PUT`/`PATCH /api/movies/`: genres are given by name or slug."""
 
-    title = StrictCharField(max_length=500)
+    title = StrictCharField(max_length=Movie._meta.get_field("title").max_length)
+    # The model's validators, so the API refuses exactly what the admin and the importer refuse.
     year = serializers.IntegerField(
-        min_value=FIRST_FILM_YEAR, required=False, allow_null=True, help_text="From 1870 to next year."
+        required=False,
+        allow_null=True,
+        validators=year_validators,
+        help_text=f"From {FIRST_FILM_YEAR} to next year.",
     )
     genres = serializers.ListField(
         child=StrictCharField(max_length=64),
         required=False,
         help_text="Existing genres, each by name (any letter case) or slug.",
     )
-    imdb_id = serializers.RegexField(
-        IMDB_ID_PATTERN,
-        max_length=16,
+    imdb_id = StrictCharField(
+        max_length=IMDB_ID_MAX_LENGTH,
         required=False,
         allow_null=True,
         allow_blank=True,
+        validators=[validate_imdb_id],
         help_text="`tt` and at least 7 digits, e.g. `tt0114814`; unique. Blank or null for none.",
-        error_messages={"invalid": "An IMDb id is `tt` and at least 7 digits, e.g. tt0114814."},
     )
-    tmdb_id = serializers.IntegerField(min_value=1, max_value=INT32_MAX, required=False, allow_null=True)
-
-    def validate_year(self, year: int | None) -> int | None:
-        last = datetime.date.today().year + 1
-        if year is not None and year > last:
-            raise serializers.ValidationError(f"Give a year from {FIRST_FILM_YEAR} to {last}.")
-        return year
+    tmdb_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        validators=tmdb_id_validators,
+        help_text=f"From {TMDB_ID_MIN} to {TMDB_ID_MAX}; null for none.",
+    )
 
     def validate_genres(self, values: list[str]) -> list[Genre]:
         """Resolve names and slugs, case-insensitively, in one query."""

@@ -10,12 +10,13 @@ writes change them.
 from collections.abc import Iterable
 from typing import TypedDict, Unpack
 
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from movies.models import Genre, Movie
+from movies.models import CURATOR_PERMISSIONS, CURATORS_GROUP, Genre, Movie
 
 
 class MovieChanges(TypedDict, total=False):
@@ -100,3 +101,15 @@ def genre_create(*, name: str) -> Genre:
     except IntegrityError:
         # Taken by a concurrent request since the check above.
         raise ValidationError({"name": [f"The genre {name!r} exists already."]}) from None
+
+
+def curators_group_ensure() -> Group:
+    """The `Curators` group with exactly the curating permissions, as migration 0004 made it;
+    recreated if it was deleted (or flushed, as transactional tests do)."""
+    with transaction.atomic():
+        group, created = Group.objects.get_or_create(name=CURATORS_GROUP)
+        if created:
+            group.permissions.set(
+                Permission.objects.filter(content_type__app_label="movies", codename__in=CURATOR_PERMISSIONS)
+            )
+    return group

@@ -131,7 +131,7 @@ class MovieViewSet(
             OpenApiParameter("genre", OpenApiTypes.STR, description="A genre name (any letter case) or slug."),
             OpenApiParameter(
                 "min_ratings",
-                {"type": "integer", "minimum": 1},
+                {"type": "integer", "minimum": 1, "maximum": COUNT_MAX},
                 description="Only movies with at least this many ratings (>= 1).",
                 default=1,
             ),
@@ -148,8 +148,8 @@ class MovieViewSet(
     def top(self, request: Request) -> Response:
         """The best movies by Bayesian weighted rating; ties by ratings count, then title."""
         params = request.query_params
-        # Clamped to what the count column can hold: larger thresholds match nothing either way.
-        min_ratings = positive_int(params, "min_ratings", default=1, maximum=COUNT_MAX)
+        # Refused above what the count column holds, as the list's `min_ratings` is.
+        min_ratings = positive_int(params, "min_ratings", default=1, upper=COUNT_MAX)
         limit = positive_int(params, "limit", default=TOP_DEFAULT_LIMIT, maximum=TOP_MAX_LIMIT)
         queryset = Movie.objects.all()
         if genre := text(params, "genre"):

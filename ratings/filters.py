@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
 
+from config.api.ordering import SpacedOrderingFilter
 from config.domain import SCORE_MAX, SCORE_MIN, SCORE_STEP
 from ratings.models import SCORES, Rating
 
@@ -28,8 +29,9 @@ class ScoreFilter(filters.NumberFilter):
 class RatingFilter(filters.FilterSet):
     score = ScoreFilter(field_name="score", help_text="Only ratings with exactly this score.")
     min_score = ScoreFilter(field_name="score", lookup_expr="gte", help_text="Only ratings of at least this.")
-    ordering = filters.OrderingFilter(
+    ordering = SpacedOrderingFilter(
         fields=("rated_at", "updated_at", "score", ("movie__title", "movie__title")),
+        field_labels={"movie__title": "Movie title"},
         help_text="Sort by rated_at, updated_at, score or movie__title; prefix with - for descending. "
         "Default: -updated_at.",
     )

@@ -73,7 +73,9 @@ class RatedMovieSerializer(serializers.ModelSerializer):
     """An item of a user's rated-movies list (the same in both versions)."""
 
     movie = MovieBriefSerializer(read_only=True)
-    score = serializers.DecimalField(max_digits=2, decimal_places=1, read_only=True)
+    score = serializers.DecimalField(
+        max_digits=2, decimal_places=1, min_value=SCORE_MIN, max_value=SCORE_MAX, read_only=True
+    )
 
     class Meta:
         model = Rating
@@ -96,7 +98,9 @@ class MovieRatingSerializer(serializers.ModelSerializer):
     """An item of a movie's ratings list: who rated it and how."""
 
     user = serializers.CharField(source="user.username", read_only=True)
-    score = serializers.DecimalField(max_digits=2, decimal_places=1, read_only=True)
+    score = serializers.DecimalField(
+        max_digits=2, decimal_places=1, min_value=SCORE_MIN, max_value=SCORE_MAX, read_only=True
+    )
 
     class Meta:
         model = Rating

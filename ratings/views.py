@@ -49,7 +49,8 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
     """`/api/movies/{movie_id}/rating/`: the caller's rating of one movie (read, replace, delete).
 
     Writes go through `ratings.services`, which keeps the movie's statistics exact; the
-    response shows the movie's statistics after the write.
+    response shows the movie's statistics after the write. (The OpenAPI descriptions come from
+    the actions' docstrings, written for API users, never from this one.)
     """
 
     permission_classes = [permissions.IsAuthenticated]
@@ -75,6 +76,7 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
     @_own_rating_schema("1", responses=OwnRatingV1Serializer)
     @_own_rating_schema("2", responses=OwnRatingV2Serializer)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Your rating of this movie, with the movie's current statistics; 404 if you have not rated it."""
         return Response(self.get_serializer(self.get_object()).data)
 
     @_own_rating_schema(
@@ -95,6 +97,7 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
         )
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Delete your rating of this movie; 404 if you have not rated it."""
         rating_delete(rating=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -112,6 +115,7 @@ class MovieRatingsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @cache_response(tags=lambda request, kwargs: [movie_tag(kwargs["movie_id"])])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Everyone's ratings of this movie, latest activity first, paginated."""
         get_object_or_404(Movie.objects.only("pk"), pk=kwargs["movie_id"])
         return super().list(request, *args, **kwargs)
 
@@ -135,11 +139,13 @@ class RatedMoviesViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @cache_response(tags=lambda request, kwargs: [user_tag(kwargs["username"])])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The movies this user rated, latest activity first, paginated."""
         self.rated_by = get_object_or_404(user_named(kwargs["username"]).only("pk"))
         return super().list(request, *args, **kwargs)
 
     @extend_schema(operation_id="users_me_ratings_list", responses=RatedMovieSerializer(many=True))
     def mine(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The movies you rated, latest activity first, paginated."""
         self.rated_by = cast(User, request.user)
         return super().list(request, *args, **kwargs)
 

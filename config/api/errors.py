@@ -3,7 +3,9 @@
 Body: `{type, title, status, detail, code, request_id}` plus `errors: [{field, code, message}]`
 for validation errors, served as `application/problem+json`. DRF exceptions go through
 `exception_handler` (so do Django's ValidationError, which services raise, Http404 and
-PermissionDenied); Django's own 400/403/404/500 under /api/ go through the `handler*` views.
+PermissionDenied); Django's own 400/403/404/500 under /api/ go through the `handler*` views,
+and under DEBUG `config.middleware.ApiProblemsMiddleware` turns Django's pages into the same
+bodies (`problem_for_status`): one table, `_DJANGO_ERRORS`, for both.
 """
 
 import json
@@ -23,10 +25,9 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
+from config.api.negotiation import PROBLEM_CONTENT_TYPE
 from config.api.versioning import API_PATH_PREFIX, UnsupportedVersion, supported_versions
 from config.logging import request_id_var
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 logger = logging.getLogger(__name__)
 
@@ -158,3 +159,13 @@ _DJANGO_ERRORS: list[tuple[int, str, str, Callable[..., HttpResponse]]] = [
     ),
 ]
 bad_request, permission_denied, page_not_found, server_error = (_django_error_view(*row) for row in _DJANGO_ERRORS)
+
+
+def problem_for_status(status: int) -> HttpResponse:
+    """The problem-details response for an error status that Django answered with a page of its
+    own (its DEBUG pages): the table's row for that status (any 5xx as 500), else the phrase."""
+    for row_status, detail, code, _html_view in _DJANGO_ERRORS:
+        if row_status == (500 if status >= 500 else status):
+            return problem_response(status, detail, code)
+    phrase = HTTPStatus(status).phrase
+    return problem_response(status, phrase, phrase.lower().replace(" ", "_"))

@@ -9,11 +9,13 @@ from rest_framework import serializers
 class StrictCharField(serializers.CharField):
     """A text field that accepts only JSON strings: DRF's own also turns numbers into text."""
 
-    default_error_messages = {"invalid": "Send a string."}
+    not_a_string = "Send this as a JSON string."
 
     def to_internal_value(self, data: Any) -> str:
+        # Raised here rather than through `default_error_messages["invalid"]`, which would also
+        # replace the message of subclasses' own `invalid` (EmailField's "Enter a valid email").
         if not isinstance(data, str):
-            self.fail("invalid")
+            raise serializers.ValidationError(self.not_a_string, code="invalid")
         return str(super().to_internal_value(data))
 
 

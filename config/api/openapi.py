@@ -5,6 +5,7 @@ view itself (authentication, permissions, throttles, path parameters, request bo
 parameters), so the schema and the behaviour cannot drift apart view by view.
 """
 
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -13,6 +14,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import permissions, serializers
 
 from config.api.errors import PROBLEM_CONTENT_TYPE
+from config.api.versioning import default_version
 
 
 class FieldErrorSerializer(serializers.Serializer):
@@ -53,13 +55,17 @@ _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _OPEN_PERMISSIONS = (permissions.AllowAny, permissions.IsAuthenticated)
 
 
+# A URL pattern that matches only digits: `\d+`, `[0-9]+`, `[0-9]{1,18}`.
+_DIGITS = r"(?:\\d|\[0-9\])(?:\+|\{\d+(?:,\d*)?\})"
+
+
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's AutoSchema plus the error responses each operation can return."""
 
     def error_statuses(self) -> set[int]:
         statuses = {401, 406}  # any bearer token is checked on every endpoint; any version is negotiated
         if self.method in _BODY_METHODS:
-            statuses |= {400, 415}
+            statuses |= {400, 413, 415}
         if self._get_filter_parameters() or self._get_pagination_parameters():
             statuses.add(400)
         if "{" in self.path or self._get_paginator():
@@ -71,6 +77,41 @@ class AutoSchema(openapi.AutoSchema):
         if self.view.get_throttles():
             statuses.add(429)
         return statuses | set(getattr(self.view, "extra_error_statuses", ()))
+
+    def is_public(self) -> bool:
+        """Open to anyone: a token is optional (and checked when sent)."""
+        return all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        # drf-spectacular documents an optional token as `[{jwtAuth: []}, {}]`, which generated
+        # clients read as "needs an authenticated client". Public operations need nothing.
+        auth: list[dict[str, Any]] = super().get_auth()
+        return [] if self.is_public() else [requirement for requirement in auth if requirement]
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation: dict[str, Any] | None = super().get_operation(*args, **kwargs)
+        if operation is not None and "security" not in operation:
+            operation["security"] = []  # explicit: no authentication, whatever the schema's default
+        return operation
+
+    def get_summary(self) -> str | None:
+        """The first sentence of the operation's description, when no summary is set."""
+        description = self.get_description()
+        if not description:
+            return None
+        first = re.split(r"(?<=[.;:])\s|\n\n", description.strip(), maxsplit=1)[0]
+        first = re.sub(r"\s*\([^)]*\)", "", first).rstrip(".;: ")
+        return " ".join(first.split())
+
+    def _resolve_path_parameters(self, variables: list[str]) -> list[dict[str, Any]]:
+        """Path parameters that the URL only matches as digits (`\\d+`, `[0-9]{1,18}`) are integers."""
+        parameters: list[dict[str, Any]] = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            # drf-spectacular documents the `pk` of the URL as `id`.
+            names = {parameter["name"], "pk"} if parameter["name"] == "id" else {parameter["name"]}
+            if any(re.search(rf"\(\?P<{re.escape(name)}>{_DIGITS}\)", self.path_regex) for name in names):
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters
 
     def _get_filter_parameters(self) -> list[dict[str, Any]]:
         """Filter parameters with the bounds their form fields enforce (`min_value`, `max_value`),
@@ -139,4 +180,11 @@ def allow_blank_query_parameters(result: dict[str, Any], **kwargs: Any) -> dict[
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query" and not parameter.get("required"):
                     parameter["allowEmptyValue"] = True
+    return result
+
+
+def set_info_version(result: dict[str, Any], generator: Any = None, **kwargs: Any) -> dict[str, Any]:
+    """Postprocessing hook: `info.version` is the API version the schema documents ("1", "2"),
+    rather than drf-spectacular's "<VERSION> (<api version>)"."""
+    result["info"]["version"] = str(getattr(generator, "api_version", None) or default_version())
     return result

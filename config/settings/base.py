@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "config.middleware.BodySizeLimitMiddleware",
     "config.middleware.RejectNulMiddleware",
     "config.middleware.NoStoreMiddleware",
+    "config.middleware.UnknownMethodMiddleware",
+    "config.middleware.ApiProblemsMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -276,6 +278,7 @@ SERVICE_NAME = env("SERVICE_NAME", default="Movie ratings")
 # --- Static files (served by the app itself through WhiteNoise) ---------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "config" / "static"]  # the site-wide favicon
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -295,6 +298,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["config.api.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.api.negotiation.ContentNegotiation",
     "DEFAULT_VERSIONING_CLASS": "config.api.versioning.AcceptHeaderVersioning",
     "DEFAULT_VERSION": "1",
     "ALLOWED_VERSIONS": ["1", "2"],
@@ -333,13 +337,15 @@ if JWT_SIGNING_KEY := env("JWT_SIGNING_KEY", default=""):
 # Fractions are accepted, so harnesses can watch a session end.
 JWT_SESSION_LIFETIME = timedelta(days=env.float("JWT_SESSION_DAYS", default=30))
 
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Movie ratings API",
     "DESCRIPTION": (
         "Rate how entertaining movies are and see what you rated. Choose the API version with "
-        "`Accept: application/json; version=1` (default) or `version=2`."
+        "`Accept: application/json; version=1` (default) or `version=2`; a generated client sends "
+        "it as its default `Accept` header. Version 2 bodies are `application/json; version=2` "
+        "(errors `application/problem+json; version=2`); version 1 bodies are `application/json`."
     ),
-    "VERSION": "1",
+    "VERSION": None,  # info.version is the documented API version (config.api.openapi.set_info_version)
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -349,6 +355,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.api.openapi.forbid_nul_in_request_strings",
         "config.api.openapi.allow_blank_query_parameters",
+        "config.api.openapi.set_info_version",
     ],
 }
 

@@ -13,7 +13,18 @@ def test_docs_pages_load_only_assets_served_by_the_service(api_client, path):
     external = re.findall(r'(?:src|href)="(https?://[^"]+)"', html)
     assert external == []
     assert "fonts.googleapis" not in html
-    assert "/static/drf_spectacular_sidecar/" in html
+    assert "/static/drf_spectacular_sidecar/" in html or "/api/redoc/redoc.standalone.js" in html
+
+
+def test_redocs_bundle_shows_its_logo_from_the_service_not_from_another_host(api_client, settings):
+    settings.WHITENOISE_USE_FINDERS = True
+    bundle = api_client.get("/api/redoc/redoc.standalone.js")
+    assert bundle.status_code == 200
+    assert bundle["Content-Type"].startswith("text/javascript")
+    text = bundle.content.decode()
+    assert "cdn.redoc.ly" not in text
+    assert "/static/redoc/logo-mini.svg" in text
+    assert api_client.get("/static/redoc/logo-mini.svg").status_code == 200
 
 
 def test_the_schema_is_openapi_3(api_client):

@@ -32,7 +32,9 @@ def test_a_429_carries_retry_after_rounded_up(api_client):
     assert response["Retry-After"] == "13"
 
 
-def test_a_500_is_a_problem_without_internals(api_client):
+@pytest.mark.parametrize("debug", [False, True], ids=["production", "debug"])
+def test_a_500_is_a_problem_without_internals(api_client, settings, debug):
+    settings.DEBUG = debug  # under DEBUG, ApiProblemsMiddleware replaces Django's traceback page
     api_client.raise_request_exception = False
     response = api_client.get("/api/boom/")
     body = assert_problem(response, 500)

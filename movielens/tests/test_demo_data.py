@@ -1,11 +1,14 @@
 """`manage.py load_demo_data`: the catalogue `make run` starts with, and its demo accounts."""
 
 import csv
+import re
 from collections import Counter
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 
 from movielens.management.commands import load_demo_data as load_demo_data_command
 from movielens.management.commands.load_demo_data import DEMO_DIR
@@ -78,11 +81,10 @@ def test_demo_accounts_are_created_in_debug(settings):
     curator = User.objects.get(username="curator")
     assert curator.is_staff and not curator.is_superuser
     assert curator.check_password("demo-curator-pass")
+    assert [group.name for group in curator.groups.all()] == ["Curators"]
+    assert not curator.user_permissions.exists()  # a member, not a permission collector
     assert curator.get_all_permissions() == {
-        "movies.add_movie",
-        "movies.change_movie",
-        "movies.delete_movie",
-        "movies.add_genre",
+        f"movies.{action}_{model}" for action in ("view", "add", "change", "delete") for model in ("movie", "genre")
     }
     demo = User.objects.get(username="demo")
     assert demo.check_password("demo-user-pass")
@@ -136,3 +138,44 @@ def test_missing_demo_files_are_an_error(tmp_path, monkeypatch):
 
     with pytest.raises(CommandError, match=r"no movies\.csv in"):
         call_command("load_demo_data", stdout=StringIO(), stderr=StringIO())
+
+
+def test_the_demo_curator_picks_genres_and_adds_a_movie_in_the_admin(settings):
+    """Through the real login and add forms, CSRF enforced, as `make run`'s curator."""
+    settings.DEBUG = True
+    load_demo_data()
+    browser = Client(enforce_csrf_checks=True)
+
+    def token(url: str) -> str:
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(url).content.decode())
+        assert match, f"{url} has no CSRF token"
+        return match[1]
+
+    login = reverse("admin:login")
+    assert (
+        browser.post(
+            login, {"username": "curator", "password": "demo-curator-pass", "csrfmiddlewaretoken": token(login)}
+        ).status_code
+        == 302
+    )
+    found = browser.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "movies", "model_name": "movie", "field_name": "genres", "term": "dra"},
+    )
+    assert found.status_code == 200
+    drama = [result for result in found.json()["results"] if result["text"] == "Drama"]
+    add = reverse("admin:movies_movie_add")
+    response = browser.post(
+        add,
+        {
+            "title": "Curated",
+            "year": "2001",
+            "genres": [drama[0]["id"]],
+            "imdb_id": "",
+            "tmdb_id": "",
+            "csrfmiddlewaretoken": token(add),
+        },
+    )
+    assert response.status_code == 302
+    assert [genre.name for genre in Movie.objects.get(title="Curated").genres.all()] == ["Drama"]
+    assert browser.get(reverse("admin:movies_genre_changelist")).status_code == 200

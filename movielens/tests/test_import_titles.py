@@ -49,6 +49,12 @@ def test_a_title_longer_than_the_column_is_malformed():
         parse_title("x" * 501 + " (1995)")
 
 
+@pytest.mark.parametrize("raw", ["Too Early (1869)", "Far Future (2500)"])
+def test_a_year_the_catalogue_refuses_makes_the_row_malformed(raw):
+    with pytest.raises(RowError, match="Give a year from 1870 to"):
+        parse_title(raw)
+
+
 def test_genres_split_on_bars_keep_their_spelling_and_appear_once():
     assert parse_genres("Sci-Fi|Film-Noir|sci-fi| IMAX ") == ("Sci-Fi", "Film-Noir", "IMAX")
 

@@ -1,20 +1,20 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db.models import F
 
 from conftest import client_for
 from movies.models import Movie
+from movies.services import curators_group_ensure
 from movies.tests.factories import GenreFactory
 from users.tests.factories import UserFactory
 
 
 @pytest.fixture
 def curator(db):
-    """Staff holding every catalogue permission, and nothing else (not a superuser)."""
+    """Staff in the Curators group (as the migration made it), with no permission of their own."""
     user = UserFactory.create(is_staff=True)
-    user.user_permissions.set(Permission.objects.filter(content_type__app_label="movies"))
+    user.groups.add(curators_group_ensure())
     return user
 
 

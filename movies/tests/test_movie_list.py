@@ -175,7 +175,7 @@ def ranked(db):
         ("-year", ["unrated", "once", "loved", "meh"]),
         ("average_rating", ["meh", "loved", "once", "unrated"]),
         ("-average_rating", ["once", "loved", "meh", "unrated"]),
-        ("ratings_count", ["unrated", "once", "meh", "loved"]),
+        ("ratings_count", ["once", "meh", "loved", "unrated"]),
         ("-ratings_count", ["loved", "meh", "once", "unrated"]),
         ("weighted_rating", ["meh", "once", "loved", "unrated"]),
         ("-weighted_rating", ["loved", "once", "meh", "unrated"]),
@@ -191,6 +191,8 @@ def test_ordering_accepts_several_fields(api_client):
     b = MovieFactory.create(title="A", year=2000)
     c = MovieFactory.create(title="C", year=1990)
     assert ids(api_client.get(URL, {"ordering": "-year,title"})) == [b.pk, a.pk, c.pk]
+    assert ids(api_client.get(URL, {"ordering": "-year, title"})) == [b.pk, a.pk, c.pk]
+    assert ids(api_client.get(URL, {"ordering": " -year ,title "})) == [b.pk, a.pk, c.pk]
 
 
 def test_ties_are_broken_by_id_so_pages_are_stable(api_client):

@@ -127,6 +127,30 @@ def test_invalid_fields_are_a_400_naming_them(curator_client, body, field):
 
 
 @pytest.mark.parametrize(
+    ("field", "value", "code", "message"),
+    [
+        ("year", 1800, "min_value", f"Give a year from 1870 to {NEXT_YEAR}."),
+        ("year", 2100, "max_value", f"Give a year from 1870 to {NEXT_YEAR}."),
+        ("tmdb_id", 0, "min_value", "A TMDB id is a whole number from 1 to 2147483647."),
+        ("tmdb_id", 99999999999, "max_value", "A TMDB id is a whole number from 1 to 2147483647."),
+        ("imdb_id", "nope", "invalid", "An IMDb id is `tt` and at least 7 digits, e.g. tt0114814."),
+        ("title", 42, "invalid", "Send this as a JSON string."),
+    ],
+)
+def test_each_kind_of_limit_has_one_code_and_a_message_saying_what_to_send(curator_client, field, value, code, message):
+    response = curator_client.post(LIST_URL, {"title": "Heat", field: value}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": field, "code": code, "message": message}]
+
+
+def test_a_movie_read_back_can_be_written_back_unchanged(curator_client, drama):
+    heat = MovieFactory.create(title="Heat", year=1995, genres=[drama], imdb_id="tt0113277", tmdb_id=949)
+    body = curator_client.get(detail_url(heat)).json()
+    writable = {key: body[key] for key in ("title", "year", "genres", "imdb_id", "tmdb_id")}
+    assert curator_client.put(detail_url(heat), writable, format="json").status_code == 200
+
+
+@pytest.mark.parametrize(
     ("field", "value"),
     [("year", 1870), ("year", NEXT_YEAR), ("year", None), ("imdb_id", "tt12345678"), ("tmdb_id", None)],
 )

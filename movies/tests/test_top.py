@@ -91,13 +91,27 @@ def test_limit_defaults_to_20_and_is_clamped_to_100(api_client):
 
 
 @pytest.mark.parametrize(
-    ("parameter", "value"),
-    [("min_ratings", "0"), ("min_ratings", "-3"), ("min_ratings", "x"), ("limit", "0"), ("limit", "ten")],
+    ("parameter", "value", "code"),
+    [
+        ("min_ratings", "0", "min_value"),
+        ("min_ratings", "-3", "min_value"),
+        ("min_ratings", "x", "invalid"),
+        ("min_ratings", "99999999999", "max_value"),
+        ("limit", "0", "min_value"),
+        ("limit", "ten", "invalid"),
+    ],
 )
-def test_an_invalid_parameter_is_a_400_naming_it(api_client, parameter, value):
+def test_an_invalid_parameter_is_a_400_naming_it(api_client, parameter, value, code):
     response = api_client.get(URL, {parameter: value})
     assert response.status_code == 400
-    assert [error["field"] for error in response.json()["errors"]] == [parameter]
+    assert [(error["field"], error["code"]) for error in response.json()["errors"]] == [(parameter, code)]
+
+
+@pytest.mark.parametrize("url", [URL, reverse("movie-list")])
+def test_a_min_ratings_beyond_any_count_is_refused_by_the_top_and_the_list_alike(api_client, url):
+    response = api_client.get(url, {"min_ratings": "99999999999"})
+    assert response.status_code == 400
+    assert [(error["field"], error["code"]) for error in response.json()["errors"]] == [("min_ratings", "max_value")]
 
 
 def test_top_costs_the_same_queries_whatever_the_data_size(api_client, drama, crime, django_assert_num_queries):

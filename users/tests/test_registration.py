@@ -54,6 +54,16 @@ def test_an_email_taken_in_any_letter_case_is_a_400_naming_email(api_client, tak
     assert error_fields(response) == ["email"]
 
 
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [("not-an-email", "Enter a valid email address."), (42, "Send this as a JSON string.")],
+)
+def test_an_invalid_email_is_refused_with_a_message_about_what_is_wrong(api_client, email, message):
+    response = sign_up(api_client, email=email)
+    assert response.status_code == 400
+    assert [(error["field"], error["message"]) for error in response.json()["errors"]] == [("email", message)]
+
+
 @pytest.mark.parametrize("email", ["not-an-email", "alice@", "", None])
 def test_an_invalid_or_missing_email_is_a_400_naming_email(api_client, email):
     response = sign_up(api_client, email=email)

@@ -4,7 +4,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -12,21 +11,21 @@ from movielens.importer import movielens_import
 from movielens.parsing import BadRow
 from movielens.progress import terminal_progress
 from movielens.release import ImportFailed
-from movies.models import Movie
+from movies.models import CURATORS_GROUP, Movie
+from movies.services import curators_group_ensure
 from recommendations.tasks import rebuild_similarities_after_import
 from users.models import User
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 CURATOR = ("curator", "demo-curator-pass")
 DEMO_USER = ("demo", "demo-user-pass")
-CURATOR_PERMISSIONS = ("add_movie", "change_movie", "delete_movie", "add_genre")
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo catalogue shipped in movielens/demo/ (real movies, demo users and their ratings) through the "
         "MovieLens importer. With DEBUG on, or --with-accounts, also create the accounts curator/demo-curator-pass "
-        "(staff, may edit the catalogue) and demo/demo-user-pass."
+        "(staff in the Curators group) and demo/demo-user-pass."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -65,11 +64,11 @@ def demo_accounts_ensure() -> list[str]:
         username, password = CURATOR
         if not User.objects.filter(username__iexact=username).exists():
             curator = User.objects.create_user(username, password=password, is_staff=True)
-            curator.user_permissions.set(
-                Permission.objects.filter(content_type__app_label="movies", codename__in=CURATOR_PERMISSIONS)
-            )
+            # A member of the group a migration creates, like any real curator.
+            curator.groups.add(curators_group_ensure())
             created.append(
-                f"Demo curator: {username} / {password} (staff: adds, changes and deletes movies, adds genres)"
+                f"Demo curator: {username} / {password} (staff in the {CURATORS_GROUP} group: "
+                "curates movies and genres in the API and the admin)"
             )
         username, password = DEMO_USER
         if not User.objects.filter(username__iexact=username).exists():
