@@ -116,6 +116,7 @@ class Harness:
         self.accounts = list(fixture.accounts)
         self.movies = fixture.movies[:WRITTEN_MOVIES]
         self.written_movies: set[int] = set()
+        self.rejoined: tuple[Web, int] | None = None  # the restarted replica, and what it had served then
         self.writers: set[str] = set()
 
     def take_accounts(self, count: int) -> list[Account]:
@@ -244,6 +245,7 @@ class Harness:
         outcome.require(not [r for r in failed if r not in in_flight], "failures outside the kill's in-flight requests")
         restart = time.monotonic()
         victim.start()
+        self.rejoined = (victim, victim.served())
         outcome.notes.append(f"{victim.name} restarted and ready in {time.monotonic() - restart:.1f} s")
         return outcome
 
@@ -255,6 +257,7 @@ class Harness:
             time.sleep(PHASE_SECONDS / 4)
             times["stopped"] = time.monotonic()
             pgbouncer.stop()
+            times["exited"] = time.monotonic()
             time.sleep(PGBOUNCER_DOWN_SECONDS)
             pgbouncer.start()
             times["listening"] = time.monotonic()
@@ -269,7 +272,8 @@ class Harness:
         after = back_at + RECOVERY_GRACE_SECONDS
         writes_after = [r for r in outcome.replies if r.method == "PUT" and r.started > after]
         outcome.notes.append(
-            f"PgBouncer down {back_at - down_from:.1f} s; {len(failed)} failed requests "
+            f"PgBouncer down {back_at - down_from:.1f} s (exited {times['exited'] - down_from:.2f} s after SIGTERM); "
+            f"{len(failed)} failed requests "
             f"({len(not_503)} not a 503); first success {first_ok if first_ok is None else f'{first_ok:.2f} s'} "
             f"after it listened again; {sum(1 for r in writes_after if r.status in (200, 201))} writes acknowledged "
             "after the grace"
@@ -389,6 +393,10 @@ class Harness:
             outcome.require(not problems, f"cached endpoints disagree with the database: {problems[:5]}")
         finally:
             db.close()
+        if self.rejoined is not None:
+            web, then = self.rejoined
+            outcome.notes.append(f"{web.name} answered {web.served() - then} requests through nginx after its restart")
+            outcome.require(web.served() > then, f"nginx never sent {web.name} a request after it was restarted")
         unexplained = [
             line
             for web in webs

@@ -484,11 +484,6 @@ def render(source: Path, replacements: dict[str, str]) -> str:
     return text
 
 
-def as_service_user(command: list[str]) -> list[str]:
-    """Root runs daemons that refuse root (PgBouncer) as the services' OS user, like .ci/services."""
-    return ["runuser", "-u", PG_OS_USER, "--", *command] if os.geteuid() == 0 else command
-
-
 class PgBouncer:
     """PgBouncer from deploy/pgbouncer.ini (transaction pooling), on loopback in front of `primary_port`
     (database `movies`) and `replica_port` (database `movies_replica`), with a password of its own."""
@@ -525,9 +520,10 @@ class PgBouncer:
 
     def start(self) -> None:
         with open(self.log, "ab") as log_file:
-            self.process = subprocess.Popen(
-                as_service_user([self.BINARY, str(self.config)]), stdout=log_file, stderr=log_file
-            )
+            # PgBouncer refuses to run as root: as root, `-u` drops to the services' user itself, so a
+            # signal reaches PgBouncer directly (runuser would delay a SIGTERM by 2 s).
+            user = ["-u", PG_OS_USER] if os.geteuid() == 0 else []
+            self.process = subprocess.Popen([self.BINARY, *user, str(self.config)], stdout=log_file, stderr=log_file)
         if wait_until(self.answers, 10) is None:
             raise RuntimeError("PgBouncer did not listen within 10 s:\n" + self.log.read_text()[-2000:])
 
@@ -615,6 +611,7 @@ class Web:
         (self.port,) = free_ports(1)
         self.settings = settings
         self.log = stack.dir / f"{name}.log"
+        self.access_log = stack.dir / f"{name}-access.log"  # which replica served what, over restarts
         self.booted = stack.dir / f"{name}-booted"
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -631,7 +628,8 @@ class Web:
             "PORT": str(self.port),
             "WEB_CONCURRENCY": str(self.workers),
         }
-        command = [str(SERVE), "--config", str(config), "--log-level", "warning", "--access-logfile", "/dev/null"]
+        command = [str(SERVE), "--config", str(config), "--log-level", "warning"]
+        command += ["--access-logfile", str(self.access_log)]
         with open(self.log, "ab") as log_file:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True
@@ -664,6 +662,13 @@ class Web:
             except subprocess.TimeoutExpired:
                 self.kill()
         self.process = None
+
+    def served(self) -> int:
+        """Requests this replica has answered so far (lines of its access log)."""
+        if not self.access_log.exists():
+            return 0
+        with open(self.access_log, "rb") as log_file:
+            return sum(1 for _ in log_file)
 
     def error_lines(self) -> list[str]:
         if not self.log.exists():
