@@ -5,6 +5,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pgbouncer \
  && rm -rf /var/lib/apt/lists/* \
+ && (id -u postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres) \
  && install -d -o postgres -g postgres /etc/pgbouncer /var/run/postgresql
 USER postgres
 EXPOSE 6432
