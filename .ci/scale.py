@@ -240,7 +240,7 @@ class Harness:
         )
         outcome.require(not later, f"{len(later)} requests sent after the kill failed: {describe(later)}")
         outcome.require(
-            len(in_flight) <= victim.workers, f"{len(in_flight)} in flight failed, {victim.workers} workers"
+            len(in_flight) <= victim.capacity, f"{len(in_flight)} in flight failed, {victim.capacity} threads"
         )
         outcome.require(not [r for r in failed if r not in in_flight], "failures outside the kill's in-flight requests")
         restart = time.monotonic()

@@ -610,6 +610,9 @@ class Web:
         self.workers = workers
         (self.port,) = free_ports(1)
         self.settings = settings
+        # Requests one replica holds at once: its workers' threads (config/server.py, gthread).
+        threads = "1" if os.environ.get("FAULTS_WORKER_CLASS") else {**stack.env, **settings}.get("WEB_THREADS", "8")
+        self.capacity = workers * int(threads)
         self.log = stack.dir / f"{name}.log"
         self.access_log = stack.dir / f"{name}-access.log"  # which replica served what, over restarts
         self.booted = stack.dir / f"{name}-booted"
@@ -617,7 +620,7 @@ class Web:
 
     def start(self, timeout: float = READY_TIMEOUT) -> None:
         config = self.stack.dir / f"{self.name}.gunicorn.conf.py"
-        config.write_text(_GUNICORN_CONFIG.format(booted=str(self.booted)))
+        config.write_text(_GUNICORN_CONFIG.format(booted=str(self.booted), root=str(ROOT)))
         self.booted.mkdir(exist_ok=True)
         for path in self.booted.iterdir():
             path.unlink()
@@ -628,7 +631,7 @@ class Web:
             "PORT": str(self.port),
             "WEB_CONCURRENCY": str(self.workers),
         }
-        command = [str(SERVE), "--config", str(config), "--log-level", "warning"]
+        command = [str(SERVE), "--config", str(config), "--log-level", "warning", *worker_class_override()]
         command += ["--access-logfile", str(self.access_log)]
         with open(self.log, "ab") as log_file:
             self.process = subprocess.Popen(
