@@ -64,21 +64,24 @@ def replica_port(django_db_setup, django_db_blocker) -> Iterator[int]:
         "PG_REPLICA_PORT": str(port),
         "PG_DB": primary["NAME"],
     }
-    started = subprocess.run(
-        [str(ROOT / ".ci" / "services"), "start-replica"], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert started.returncode == 0, started.stderr
-    alias_settings = {**primary, "PORT": str(port), "TEST": {**primary["TEST"], "MIRROR": "default"}}
-    # connections.settings is settings.DATABASES itself (Django configures it in place).
-    connections.settings[REPLICA] = alias_settings
     try:
+        started = subprocess.run(
+            [str(ROOT / ".ci" / "services"), "start-replica"], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert started.returncode == 0, started.stderr
+        alias_settings = {**primary, "PORT": str(port), "TEST": {**primary["TEST"], "MIRROR": "default"}}
+        # connections.settings is settings.DATABASES itself (Django configures it in place).
+        connections.settings[REPLICA] = alias_settings
         yield port
     finally:
-        with django_db_blocker.unblock():
-            connections[REPLICA].close()
-        del connections.settings[REPLICA]
-        subprocess.run([str(ROOT / ".ci" / "services"), "stop-replica"], env=env, capture_output=True, timeout=120)
-        shutil.rmtree(services_dir, ignore_errors=True)
+        try:
+            if REPLICA in connections.settings:
+                with django_db_blocker.unblock():
+                    connections[REPLICA].close()
+                del connections.settings[REPLICA]
+        finally:  # the replica is stopped whatever happened above
+            subprocess.run([str(ROOT / ".ci" / "services"), "stop-replica"], env=env, capture_output=True, timeout=120)
+            shutil.rmtree(services_dir, ignore_errors=True)
 
 
 @pytest.fixture
