@@ -58,7 +58,8 @@ deploy-lint:
 	promtool test rules deploy/prometheus/alerts_test.yml
 	@if command -v docker-compose >/dev/null; then \
 		SECRET_KEY=compose-lint-only docker-compose config --quiet && \
-		SECRET_KEY=compose-lint-only docker-compose --profile observability config --quiet && echo "compose files: valid"; \
+		SECRET_KEY=compose-lint-only docker-compose --profile observability config --quiet && \
+		SECRET_KEY=compose-lint-only docker-compose --profile scale config --quiet && echo "compose files: valid"; \
 	else echo "docker-compose not installed: compose files not validated"; fi
 
 schema-check: install
