@@ -57,6 +57,7 @@ WRITTEN_MOVIES = 30  # writes land on the most-rated movies, so writers meet on 
 PGBOUNCER_DOWN_SECONDS = 1.0
 RECOVERY_GRACE_SECONDS = 2.0  # after PgBouncer listens again, failures must stop within this
 MAX_REQUESTS_PER_THREAD = 100_000
+WARM_UP_SECONDS = 2.0  # unmeasured load before each throughput measurement
 
 
 @dataclass
@@ -210,6 +211,7 @@ class Harness:
     def throughput(self, webs: list[Web], count: int) -> Outcome:
         outcome = Outcome(f"throughput with {count} web replica{'s' if count > 1 else ''}")
         self.nginx.reload([web.port for web in webs[:count]])
+        self.load(WARM_UP_SECONDS)  # every worker thread opens its connections before the measurement
         before = self.replica_activity()
         outcome.replies, outcome.seconds = self.load(PHASE_SECONDS)
         time.sleep(0.6)  # the replica's statistics are flushed at most every 0.5 s
@@ -431,7 +433,7 @@ def main() -> int:
         stack.start_services()
         stack.migrate()
         log(f"seeded with {stack.seed()}")
-        fixture = stack.mint(THREADS * USERS_PER_THREAD * 4 + THREADS)
+        fixture = stack.mint(THREADS * USERS_PER_THREAD * 6 + THREADS)  # 6 loads, then the writers
         stack.start_replica()
         primary_port = int(stack.env["PG_PORT"])
         pgbouncer = PgBouncer(stack.dir, primary_port, stack.replica_port, "movies")

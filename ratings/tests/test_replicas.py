@@ -282,3 +282,21 @@ def test_generations_from_before_replicas_are_given_a_position_once_so_fills_can
     assert on_the_replica
     assert "@" in str(store.get(response_cache._generation_key(response_cache.ALL)))
     assert second["X-Cache"] == "HIT"
+
+
+@on_both
+def test_authentication_reads_the_primary_even_when_the_fill_reads_the_replica(replicated):
+    movie, user = MovieFactory.create(), UserFactory.create()
+    wait_for_replay()
+    client = client_for(user)
+
+    with (
+        CaptureQueriesContext(connections[REPLICA]) as on_replica,
+        CaptureQueriesContext(connections["default"]) as on_primary,
+    ):
+        response = client.get(reverse("movie-detail", kwargs={"pk": movie.pk}))
+
+    assert response["X-Cache"] == "MISS"
+    assert table_queries(on_replica, "movies_movie")
+    assert table_queries(on_primary, "users_user")  # the bearer's user and its session epoch
+    assert not table_queries(on_replica, "users_user")
