@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: audit bench fuzz faults soak run test lint typecheck contracts migrations-check deploy-check deploy-lint schema-check pytest install lock services clean
+.PHONY: audit bench fuzz faults scale soak run test lint typecheck contracts migrations-check deploy-check deploy-lint schema-check pytest install lock services clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,7 @@ lint: install
 
 typecheck: install
 	$(BIN)/mypy .
-	$(BIN)/mypy .ci/stack.py .ci/checks.py .ci/fuzz.py .ci/faults.py .ci/soak.py .ci/verdict.py .ci/audit.py
+	$(BIN)/mypy .ci/stack.py .ci/checks.py .ci/fuzz.py .ci/faults.py .ci/soak.py .ci/scale.py .ci/verdict.py .ci/audit.py
 
 contracts: install
 	$(BIN)/lint-imports
@@ -68,7 +68,8 @@ deploy-lint:
 	promtool test rules deploy/prometheus/alerts_test.yml
 	@if command -v docker-compose >/dev/null; then \
 		SECRET_KEY=compose-lint-only docker-compose config --quiet && \
-		SECRET_KEY=compose-lint-only docker-compose --profile observability config --quiet && echo "compose files: valid"; \
+		SECRET_KEY=compose-lint-only docker-compose --profile observability config --quiet && \
+		SECRET_KEY=compose-lint-only docker-compose --profile scale config --quiet && echo "compose files: valid"; \
 	else echo "docker-compose not installed: compose files not validated"; fi
 
 schema-check: install
@@ -102,6 +103,10 @@ fuzz: install
 ## faults: Redis and PostgreSQL stopped, workers killed, under load; every promise checked
 faults: install
 	$(BIN)/python .ci/faults.py
+
+## scale: primary + streaming replica, PgBouncer, Redis, 3 web replicas behind nginx; faults and freshness checked
+scale: install
+	$(BIN)/python .ci/scale.py
 
 ## soak: a minute of mixed reads and writes at capacity; every acknowledged write found afterwards
 soak: install

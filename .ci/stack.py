@@ -13,6 +13,10 @@
 - `stop()` (also the context manager's exit) stops the server and the services and deletes the
   directory; it is idempotent and quiet.
 - A small HTTP client (`call`, `Reply`) for harnesses that drive the service with threads.
+- Beyond one machine (`make scale`): `start_replica()` (a streaming replica through
+  `.ci/services start-replica`), `PgBouncer` and `Nginx` run from the shared configuration files
+  under `deploy/` (only addresses rewritten: `render`), and `Web`, one more web replica through
+  `bin/serve` on a port of its own.
 
 Import it from a harness with `.ci` on `sys.path` (scripts in `.ci/` have it already).
 """
@@ -445,10 +449,235 @@ class Stack:
         """Stop the server and the services, delete the directory; safe to call again."""
         self.stop_server()
         if self.dir.exists():
+            self.stop_replica()
             subprocess.run([SERVICES, "stop"], env=self.env, check=False, capture_output=True, timeout=120)
             shutil.rmtree(self.dir, ignore_errors=True)
 
     cleanup = stop
+
+    # beyond one machine
+    def start_replica(self) -> str:
+        """A streaming replica of this stack's PostgreSQL (pg_basebackup -R); its URL."""
+        (self.replica_port,) = free_ports(1)
+        self.env["PG_REPLICA_PORT"] = str(self.replica_port)
+        self.services("start-replica")
+        log(f"streaming replica at {self.env['DATABASE_REPLICA_URL']}")
+        return self.env["DATABASE_REPLICA_URL"]
+
+    def stop_replica(self) -> None:
+        subprocess.run([SERVICES, "stop-replica"], env=self.env, check=False, capture_output=True, timeout=120)
+
+
+# --- Beyond one machine: PgBouncer, nginx, more web replicas ---------------------------------
+
+DEPLOY = ROOT / "deploy"
+
+
+def render(source: Path, replacements: dict[str, str]) -> str:
+    """`source` with each key replaced by its value; a key the file lacks is an error, so the shared
+    file and the harness cannot drift apart silently."""
+    text = source.read_text()
+    for old, new in replacements.items():
+        if old not in text:
+            raise RuntimeError(f"{source.name} no longer contains {old!r}: update the harness with it")
+        text = text.replace(old, new)
+    return text
+
+
+class PgBouncer:
+    """PgBouncer from deploy/pgbouncer.ini (transaction pooling), on loopback in front of `primary_port`
+    (database `movies`) and `replica_port` (database `movies_replica`), with a password of its own."""
+
+    BINARY = os.environ.get("PGBOUNCER", "/usr/sbin/pgbouncer")
+
+    def __init__(self, directory: Path, primary_port: int, replica_port: int, user: str) -> None:
+        self.dir = directory
+        (self.port,) = free_ports(1)
+        self.user = user
+        self.password = secrets.token_hex(16)
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = directory / "pgbouncer.log"
+        userlist = directory / "pgbouncer-users.txt"
+        userlist.write_text(f'"{user}" "{self.password}"\n')
+        self.config = directory / "pgbouncer.ini"
+        self.config.write_text(
+            render(
+                DEPLOY / "pgbouncer.ini",
+                {
+                    "host=db port=5432": f"host=127.0.0.1 port={primary_port}",
+                    "host=replica port=5432": f"host=127.0.0.1 port={replica_port}",
+                    "listen_addr = 0.0.0.0": "listen_addr = 127.0.0.1",
+                    "listen_port = 6432": f"listen_port = {self.port}\nunix_socket_dir =",
+                    "auth_file = /etc/pgbouncer/userlist.txt": f"auth_file = {userlist}",
+                },
+            )
+        )
+        for path in (userlist, self.config):
+            path.chmod(0o644)
+
+    def url(self, database: str) -> str:
+        return f"postgres://{self.user}:{self.password}@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> None:
+        with open(self.log, "ab") as log_file:
+            # PgBouncer refuses to run as root: as root, `-u` drops to the services' user itself, so a
+            # signal reaches PgBouncer directly (runuser would delay a SIGTERM by 2 s).
+            user = ["-u", PG_OS_USER] if os.geteuid() == 0 else []
+            self.process = subprocess.Popen([self.BINARY, *user, str(self.config)], stdout=log_file, stderr=log_file)
+        if wait_until(self.answers, 10) is None:
+            raise RuntimeError("PgBouncer did not listen within 10 s:\n" + self.log.read_text()[-2000:])
+
+    def answers(self) -> bool:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
+            return True
+        return False
+
+    def stop(self) -> None:
+        """Immediate shutdown (SIGTERM): every client and server connection is cut."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+
+class Nginx:
+    """nginx from deploy/nginx.conf on 127.0.0.1, balancing over the given web ports."""
+
+    BINARY = os.environ.get("NGINX", "/usr/sbin/nginx")
+
+    def __init__(self, directory: Path) -> None:
+        self.prefix = directory / "nginx"
+        (self.prefix / "temp").mkdir(parents=True, exist_ok=True)
+        self.prefix.chmod(0o755)
+        (self.port,) = free_ports(1)
+        self.config = self.prefix / "nginx.conf"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def configure(self, web_ports: list[int]) -> None:
+        """Write the configuration with `web_ports` as the upstream servers (the first N of the file's)."""
+        names = ["web1:8000", "web2:8000", "web3:8000"]
+        replacements = {"listen 8080;": f"listen 127.0.0.1:{self.port};"}
+        for index, name in enumerate(names):
+            line = f"server {name} max_fails=1 fail_timeout=5s;"
+            replacements[line] = (
+                f"server 127.0.0.1:{web_ports[index]} max_fails=1 fail_timeout=5s;" if index < len(web_ports) else ""
+            )
+        self.config.write_text(render(DEPLOY / "nginx.conf", replacements))
+
+    def _command(self, *args: str) -> list[str]:
+        directives = f"daemon off; pid {self.prefix / 'nginx.pid'}; error_log {self.prefix / 'error.log'} warn;"
+        if os.geteuid() == 0:
+            directives += " user root;"  # the workers read the harness's private directory
+        return [self.BINARY, "-p", f"{self.prefix}/", "-c", str(self.config), "-g", directives, *args]
+
+    def start(self, web_ports: list[int]) -> None:
+        self.configure(web_ports)
+        test = subprocess.run(self._command("-t"), capture_output=True, text=True, check=False)
+        if test.returncode != 0:
+            raise RuntimeError(f"nginx -t failed: {test.stderr}")
+        self.process = subprocess.Popen(self._command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if wait_until(lambda: call(self.port, "GET", "/health/live", timeout=2).status == 200, 15) is None:
+            raise RuntimeError("nginx did not serve /health/live within 15 s")
+
+    def reload(self, web_ports: list[int]) -> None:
+        """New upstream servers without dropping a connection (SIGHUP: new workers, old ones drain)."""
+        self.configure(web_ports)
+        if self.process is not None:
+            self.process.send_signal(signal.SIGHUP)
+            time.sleep(1.0)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)  # graceful
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+
+class Web:
+    """One more web replica: bin/serve with the stack's environment (plus `settings`) on a port of its own."""
+
+    def __init__(self, stack: Stack, name: str, workers: int, **settings: str) -> None:
+        self.stack = stack
+        self.name = name
+        self.workers = workers
+        (self.port,) = free_ports(1)
+        self.settings = settings
+        # Requests one replica holds at once: its workers' threads (config/server.py, gthread).
+        threads = "1" if os.environ.get("FAULTS_WORKER_CLASS") else {**stack.env, **settings}.get("WEB_THREADS", "8")
+        self.capacity = workers * int(threads)
+        self.log = stack.dir / f"{name}.log"
+        self.access_log = stack.dir / f"{name}-access.log"  # which replica served what, over restarts
+        self.booted = stack.dir / f"{name}-booted"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = READY_TIMEOUT) -> None:
+        config = self.stack.dir / f"{self.name}.gunicorn.conf.py"
+        config.write_text(_GUNICORN_CONFIG.format(booted=str(self.booted), root=str(ROOT)))
+        self.booted.mkdir(exist_ok=True)
+        for path in self.booted.iterdir():
+            path.unlink()
+        env = {
+            **self.stack.env,
+            **self.settings,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(self.workers),
+        }
+        command = [str(SERVE), "--config", str(config), "--log-level", "warning", *worker_class_override()]
+        command += ["--access-logfile", str(self.access_log)]
+        with open(self.log, "ab") as log_file:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True
+            )
+        if wait_until(lambda: self.exited() or self.ready(), timeout, 0.2) is None or self.exited():
+            tail = self.log.read_text(errors="replace").splitlines()[-30:]
+            self.kill()
+            raise RuntimeError(f"{self.name} did not become ready:\n" + "\n".join(tail))
+
+    def exited(self) -> bool:
+        return self.process is None or self.process.poll() is not None
+
+    def ready(self) -> bool:
+        booted = {path.name for path in self.booted.iterdir()}
+        return len(booted) >= self.workers and call(self.port, "GET", "/health/ready", timeout=5).status == 200
+
+    def kill(self) -> None:
+        """SIGKILL the master and its workers at once: a machine that vanished, in-flight requests lost."""
+        if self.process is not None and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.process = None
+
+    def served(self) -> int:
+        """Requests this replica has answered so far (lines of its access log)."""
+        if not self.access_log.exists():
+            return 0
+        with open(self.access_log, "rb") as log_file:
+            return sum(1 for _ in log_file)
+
+    def error_lines(self) -> list[str]:
+        if not self.log.exists():
+            return []
+        lines = self.log.read_text(errors="replace").splitlines()
+        return [line for line in lines if "ERROR" in line or "Traceback" in line]
 
 
 @contextlib.contextmanager

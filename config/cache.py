@@ -30,6 +30,13 @@ Design (SPEC section 7):
   global generation, retried in the background every 0.2 s (and before this process's next
   lookup) until Redis answers, so no entry cached before the outage outlives it by more than
   that retry interval. A Redis that restarts without persistence comes back empty anyway.
+- With read replicas (SPEC 17, `config.db`), a generation also records the primary's WAL position
+  when it was set (`token@position`): after the commit for an invalidation, before the view's
+  queries for a generation a reader creates. A miss reads a replica only when the replica has
+  replayed up to the newest position among the generations its key was built from; a lookup that
+  failed sends the fill to the primary. The reader/writer race above is closed the same way on a
+  replica: a fill stores under the generations it read before it queried, and the replica it
+  queried had already replayed every write those generations name.
 """
 
 import functools
@@ -56,6 +63,7 @@ from rest_framework.request import Request
 
 from config import metrics
 from config.api.versioning import request_version
+from config.db import close_thread_connections, primary_lsn, reading_from, replica_at_least, replicas
 
 logger = logging.getLogger("config.cache")
 
@@ -102,8 +110,21 @@ def _generation_key(tag: str) -> str:
     return f"gen:{tag}"
 
 
-def _new_token() -> str:
-    return uuid.uuid4().hex[:16]
+def _new_token(position: int | None = None) -> str:
+    """A fresh generation; with the primary's WAL `position` when there are replicas."""
+    token = uuid.uuid4().hex[:16]
+    return token if position is None else f"{token}@{position}"
+
+
+def _newest_position(generations: list[str]) -> int | None:
+    """The newest WAL position the generations record; None if any records none (read the primary)."""
+    positions = []
+    for generation in generations:
+        _, _, position = generation.partition("@")
+        if not position:
+            return None
+        positions.append(int(position))
+    return max(positions, default=None)
 
 
 def _entry_key(base: str, generations: list[str]) -> str:
@@ -123,12 +144,25 @@ return {generations, redis.call('GET', key)}
 """
 
 
+# Give a generation that records no WAL position a fresh one that does, unless it changed meanwhile
+# (a write's bump wins: it records a position of its own). KEYS are generation keys, ARGV[1] the
+# TTL, ARGV[1 + i] the value seen for KEYS[i], ARGV[1 + #KEYS + i] the replacement.
+_POSITION_SCRIPT = """
+local n = #KEYS
+for i = 1, n do
+  if redis.call('GET', KEYS[i]) == ARGV[1 + i] then redis.call('SET', KEYS[i], ARGV[1 + n + i], 'EX', ARGV[1]) end
+end
+return n
+"""
+
+
 class RedisStore:
     """Generations and entries as plain Redis strings, through django-redis's connection pool."""
 
     def __init__(self, backend: Any) -> None:
         self.client = backend.client.get_client(write=True)
         self.lookup_script = self.client.register_script(_LOOKUP_SCRIPT)
+        self.position_script = self.client.register_script(_POSITION_SCRIPT)
 
     def lookup(self, tag_keys: list[str], base: str) -> tuple[list[str | None], bytes | None]:
         generations, entry = self.lookup_script(keys=tag_keys, args=[base])
@@ -141,11 +175,16 @@ class RedisStore:
                 pipe.set(key, token, nx=True, ex=settings.CACHE_GENERATION_TTL)
             return all(pipe.execute())
 
-    def set_generations(self, keys: list[str]) -> None:
+    def set_generations(self, keys: list[str], position: int | None = None) -> None:
         with self.client.pipeline(transaction=False) as pipe:
             for key in keys:
-                pipe.set(key, _new_token(), ex=settings.CACHE_GENERATION_TTL)
+                pipe.set(key, _new_token(position), ex=settings.CACHE_GENERATION_TTL)
             pipe.execute()
+
+    def add_positions(self, seen: dict[str, str], position: int) -> None:
+        keys = list(seen)
+        replacements = [_new_token(position) for _ in keys]
+        self.position_script(keys=keys, args=[settings.CACHE_GENERATION_TTL, *seen.values(), *replacements])
 
     def get(self, key: str) -> bytes | None:
         value: bytes | None = self.client.get(key)
@@ -175,8 +214,14 @@ class DjangoCacheStore:
         ]
         return all(added)
 
-    def set_generations(self, keys: list[str]) -> None:
-        self.cache.set_many({key: _new_token() for key in keys}, timeout=settings.CACHE_GENERATION_TTL)
+    def set_generations(self, keys: list[str], position: int | None = None) -> None:
+        self.cache.set_many({key: _new_token(position) for key in keys}, timeout=settings.CACHE_GENERATION_TTL)
+
+    def add_positions(self, seen: dict[str, str], position: int) -> None:
+        # Not atomic: this store is the single-process fallback, never in front of replicas.
+        for key, value in seen.items():
+            if self.cache.get(key) == value:
+                self.cache.set(key, _new_token(position), timeout=settings.CACHE_GENERATION_TTL)
 
     def get(self, key: str) -> bytes | None:
         value: bytes | None = self.cache.get(key)
@@ -197,10 +242,13 @@ def store() -> RedisStore | DjangoCacheStore:
 
 
 def invalidate(*tags: str) -> None:
-    """Give each tag a fresh generation, so every response cached under the old one is unreachable."""
+    """Give each tag a fresh generation, so every response cached under the old one is unreachable.
+
+    Runs after the write committed: the primary's WAL position read now is at or past the commit.
+    """
     global _invalidation_lost
     try:
-        store().set_generations([_generation_key(tag) for tag in tags])
+        store().set_generations([_generation_key(tag) for tag in tags], primary_lsn())
     except CACHE_ERRORS as exc:
         _invalidation_lost = True
         warn_cache_unavailable(exc)
@@ -210,12 +258,15 @@ def invalidate(*tags: str) -> None:
 def _drop_everything_once_reachable() -> None:
     """Retry, until the cache answers, the global invalidation that replaces lost ones."""
     global _invalidation_lost
-    while _invalidation_lost:
-        try:
-            store().set_generations([_generation_key(ALL)])
-            _invalidation_lost = False
-        except CACHE_ERRORS:
-            time.sleep(_RECOVERY_RETRY_SECONDS)
+    try:
+        while _invalidation_lost:
+            try:
+                store().set_generations([_generation_key(ALL)], primary_lsn())
+                _invalidation_lost = False
+            except CACHE_ERRORS:
+                time.sleep(_RECOVERY_RETRY_SECONDS)
+    finally:
+        close_thread_connections()
 
 
 def _start_recovery() -> None:
@@ -233,24 +284,43 @@ def invalidate_on_commit(*tags: str) -> None:
     transaction.on_commit(functools.partial(invalidate, *tags))
 
 
-def _lookup(tags: list[str], base: str) -> tuple[str, bytes | None, dict[str, str]]:
-    """The entry key for a request under its tags' current generations, and the entry if stored.
+def _lookup(tags: list[str], base: str) -> tuple[str, bytes | None, dict[str, str], int | None]:
+    """The entry key for a request under its tags' current generations, the entry if stored, the
+    generations to create, and the newest WAL position the generations record (None: a fill must
+    read the primary).
 
     A tag without a generation gets a token chosen here but not written: `_store` creates it
-    (only if still absent) once the view answered 200, and stores the entry only if it could."""
+    (only if still absent) once the view answered 200, and stores the entry only if it could.
+    With replicas that token records the primary's position now, before the view queries: any
+    write committed earlier is at or before it, and one committing later sets the generation
+    first, so the entry is not stored."""
     global _invalidation_lost
     backend = store()
     if _invalidation_lost:
         # An invalidation was lost while the cache was unreachable: drop everything first.
-        backend.set_generations([_generation_key(ALL)])
+        backend.set_generations([_generation_key(ALL)], primary_lsn())
         _invalidation_lost = False
     keys = [_generation_key(tag) for tag in tags]
     found, entry = backend.lookup(keys, base)
-    new = {key: _new_token() for key, generation in zip(keys, found, strict=True) if generation is None}
-    if new:
+    if None in found:
+        now = primary_lsn()
+        new = {key: _new_token(now) for key, generation in zip(keys, found, strict=True) if generation is None}
         generations = [generation or new[key] for key, generation in zip(keys, found, strict=True)]
-        return _entry_key(base, generations), None, new
-    return _entry_key(base, [str(g) for g in found]), entry, {}
+        return _entry_key(base, generations), None, new, _newest_position(generations)
+    current = [str(g) for g in found]
+    position = _newest_position(current)
+    if position is None and replicas():
+        # Generations set by a process without replicas configured (or while the primary could not
+        # say its position) would keep every fill on the primary until they expire: replace them
+        # now by positioned ones, an invalidation like any other (the position covers every commit).
+        now = primary_lsn()
+        if now is not None:
+            backend.add_positions({key: g for key, g in zip(keys, current, strict=True) if "@" not in g}, now)
+            found, entry = backend.lookup(keys, base)
+            if None not in found:
+                current = [str(g) for g in found]
+                position = _newest_position(current)
+    return _entry_key(base, current), entry, {}, position
 
 
 def query_pairs(request: Request) -> list[tuple[str, str]]:
@@ -299,8 +369,9 @@ def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> 
             key_tags = [ALL, *tags(request, kwargs)]
             key: str | None
             new_generations: dict[str, str] = {}
+            position: int | None = None
             try:
-                key, entry, new_generations = _lookup(key_tags, _request_base(request, key_tags))
+                key, entry, new_generations, position = _lookup(key_tags, _request_base(request, key_tags))
             except CACHE_ERRORS as exc:
                 warn_cache_unavailable(exc)
                 key, entry = None, None
@@ -316,7 +387,9 @@ def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> 
                 response["Cache-Control"] = CACHE_CONTROL
                 return response
 
-            response = handler(view, request, *args, **kwargs)
+            # A replica only when it has replayed every write these generations name (config.db).
+            with reading_from(replica_at_least(position)):
+                response = handler(view, request, *args, **kwargs)
             response["X-Cache"] = "MISS"
             response["Cache-Control"] = CACHE_CONTROL
             if response.status_code == 200:

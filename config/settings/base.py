@@ -94,15 +94,38 @@ TEMPLATES = [
 # PostgreSQL through psycopg 3 when DATABASE_URL is set, SQLite otherwise.
 # https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections
 # An empty DATABASE_URL counts as unset.
-DATABASES = {
-    "default": env.db_url_config(env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    DATABASES["default"].setdefault("OPTIONS", {})
-    # A dead database must fail fast (503) rather than hang a worker.
-    DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+# DATABASE_REPLICA_URLS (comma-separated, zero or more) adds streaming replicas as the aliases
+# replica_0, replica_1, ...; config.db routes public cache fills there when they cannot be stale.
+# DATABASE_POOLER=pgbouncer: connections go through PgBouncer in transaction pooling mode, so no
+# server-side cursors (they live in a session). Prepared statements stay off (Django's psycopg 3
+# default, prepare_threshold=None) and nothing sets session state that must persist.
+# https://docs.djangoproject.com/en/5.2/ref/databases/#transaction-pooling-server-side-cursors
+DATABASE_POOLER = env("DATABASE_POOLER", default="")
+DATABASE_REPLICA_URLS = [url for url in env.list("DATABASE_REPLICA_URLS", default=[]) if url.strip()]
+
+
+def database_config(url: str) -> dict[str, Any]:
+    config: dict[str, Any] = env.db_url_config(url)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+        config["CONN_HEALTH_CHECKS"] = True
+        config.setdefault("OPTIONS", {})
+        # A dead database must fail fast (503) rather than hang a worker.
+        config["OPTIONS"]["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+        # Said explicitly: a pooler in transaction mode cannot keep a prepared statement.
+        config["OPTIONS"]["prepare_threshold"] = None
+        config["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+            "DISABLE_SERVER_SIDE_CURSORS", default=DATABASE_POOLER == "pgbouncer"
+        )
+    return config
+
+
+DATABASES = {"default": database_config(env("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+for _number, _url in enumerate(DATABASE_REPLICA_URLS):
+    # In tests a replica alias mirrors the test database (same name on the replica's server).
+    DATABASES[f"replica_{_number}"] = {**database_config(_url), "TEST": {"MIRROR": "default"}}
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["config.db.PrimaryReplicaRouter"]
 
 # --- Cache --------------------------------------------------------------------------------
 # Redis through django-redis when REDIS_URL is set, process-local memory otherwise.

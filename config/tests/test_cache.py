@@ -136,7 +136,7 @@ def test_an_invalidation_lost_while_redis_is_unreachable_drops_everything_when_i
     store_class = type(response_cache.store())
     working = store_class.set_generations
 
-    def unreachable(self, keys):
+    def unreachable(self, keys, position=None):
         raise RedisConnectionError("unreachable")
 
     monkeypatch.setattr(store_class, "set_generations", unreachable)
