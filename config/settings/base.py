@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "ratings",
     "movielens",
     "recommendations",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +273,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Movie ratings <noreply@l
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # The service's name in the emails it sends; links in them are built from PUBLIC_BASE_URL (above).
 SERVICE_NAME = env("SERVICE_NAME", default="Movie ratings")
+
+# The website's session login (web app); the API authenticates with JWTs and never reads sessions.
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:catalogue"
 
 # --- Static files (served by the app itself through WhiteNoise) ---------------------------
 STATIC_URL = "static/"

@@ -1,0 +1,23 @@
+"""Routes of the website (SPEC section 15), mounted at `/`.
+
+Paths never start with `api/`, `admin/`, `health/` or `static/`, which belong to the service.
+A username cannot contain `/`, so `people/<username>/` is one path segment.
+"""
+
+from django.urls import path
+
+from web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.catalogue, name="catalogue"),
+    path("movies/<int:pk>/", views.movie_detail, name="movie"),
+    path("movies/<int:pk>/rating/", views.movie_rate, name="movie-rate"),
+    path("movies/<int:pk>/rating/delete/", views.movie_rating_delete, name="movie-rating-delete"),
+    path("signup/", views.signup, name="signup"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("me/ratings/", views.my_ratings, name="my-ratings"),
+    path("people/<str:username>/", views.profile, name="profile"),
+]
