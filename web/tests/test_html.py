@@ -1,0 +1,68 @@
+"""Every page is well-formed, labelled, has its landmarks, and loads nothing from elsewhere."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from ratings.services import rating_upsert
+from web.tests.html_checks import page_problems
+
+
+@pytest.fixture
+def pages(movie, member):
+    rating_upsert(user=member, movie=movie, score=Decimal("4.5"), review="Fine <em>film</em>")
+    return {
+        "catalogue": reverse("web:catalogue"),
+        "search": reverse("web:catalogue") + "?search=god&genre=drama&ordering=-weighted_rating",
+        "movie": reverse("web:movie", args=[movie.pk]),
+        "profile": reverse("web:profile", args=[member.username]),
+        "my ratings": reverse("web:my-ratings"),
+        "login": reverse("web:login"),
+        "signup": reverse("web:signup"),
+        "bad request": reverse("web:catalogue") + "?page=abc",
+        "not found": "/no/such/page/",
+    }
+
+
+@pytest.mark.parametrize("logged_in", [False, True], ids=["anonymous", "member"])
+def test_every_page_passes_the_html_and_accessibility_checks(pages, member, logged_in):
+    client = Client()
+    if logged_in:
+        client.force_login(member)
+    for name, url in pages.items():
+        response = client.get(url, follow=True)
+        assert response["Content-Type"] == "text/html; charset=utf-8", name
+        assert page_problems(response.content.decode()) == [], name
+
+
+def test_the_checker_catches_what_it_promises():
+    html = (
+        '<!DOCTYPE html><html><head><title>x</title><script>alert(1)</script>'
+        '<link rel="stylesheet" href="https://cdn.example/x.css"></head><body><header></header>'
+        '<main><h1>a</h1><div><span></div><input id="q" type="text"><p id="q" onclick="x()" style="color:red"></p>'
+        "</main><footer></footer></body></html>"
+    )
+
+    problems = "\n".join(page_problems(html))
+
+    for expected in (
+        "inline <script>",
+        "asset not served by the service: https://cdn.example/x.css",
+        "</div> closes <span>",
+        "duplicate ids: ['q']",
+        "<input id=q> has no label",
+        "inline event handler onclick",
+        "inline style on <p>",
+        "<html> has no lang",
+        "no skip link",
+    ):
+        assert expected in problems
+
+
+def test_pages_carry_the_same_content_security_policy_as_the_docs(client, settings, db):
+    response = client.get(reverse("web:catalogue"))
+
+    assert response["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY
+    assert "script-src 'self'" in response["Content-Security-Policy"]
