@@ -1,0 +1,216 @@
+"""End to end in a real Chromium (Debian's `/usr/bin/chromium`, driven by Playwright).
+
+One visitor's whole journey (SPEC section 15): sign up, search, open a movie, rate it with the
+keyboard alone, see the statistics change without a reload, find the movie under my ratings,
+log out; the same rating without JavaScript; every page at phone width. Any console error, a
+Content-Security-Policy violation included, fails the test. A screenshot of each page is kept
+under `artifacts/screenshots/` (CI keeps the folder as an artefact; git ignores it).
+"""
+
+import os
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from movies.tests.factories import GenreFactory, MovieFactory
+from ratings.models import Rating
+from ratings.services import rating_upsert
+from users.tests.factories import UserFactory
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
+TIMEOUT_MS = 10_000
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs Chromium at {CHROMIUM} (apt-get install chromium)"),
+]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    # Playwright's sync API keeps an event loop in this thread for as long as it runs; the ORM
+    # calls made meanwhile (test data, assertions, the database flush after each test) are
+    # ordinary synchronous code all the same.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with playwright_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def catalogue(transactional_db):
+    """A few rated movies; the Godfather has 4.0 and 3.0 (average 3.50)."""
+    drama = GenreFactory(name="Drama")
+    crime = GenreFactory(name="Crime")
+    godfather = MovieFactory(title="The Godfather", year=1972, genres=[drama, crime], imdb_id="tt0068646")
+    MovieFactory(title="The Godfather: Part II", year=1974, genres=[drama, crime])
+    MovieFactory(title="Heat", year=1995, genres=[crime])
+    for score in ("4.0", "3.0"):
+        rating_upsert(user=UserFactory(), movie=godfather, score=Decimal(score), review="")
+    return godfather
+
+
+class Console:
+    """Every console error and uncaught exception of a page (CSP violations are console errors)."""
+
+    def __init__(self, page) -> None:
+        self.errors: list[str] = []
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def new_page(browser, **options):
+    context = browser.new_context(**options)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    return page, Console(page)
+
+
+def tab_to(page, predicate: str, limit: int = 40) -> None:
+    """Press Tab until `predicate` (JS, about `document.activeElement`) holds."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return {predicate}; }})()"):
+            return
+    raise AssertionError(f"Tab never reached an element where {predicate}")
+
+
+def test_a_visitor_signs_up_searches_rates_with_the_keyboard_and_finds_the_rating(browser, live_server, catalogue):
+    expect = playwright_api.expect
+    page, console = new_page(browser, viewport={"width": 1024, "height": 900})
+
+    # Sign up (lands on the catalogue, logged in).
+    page.goto(f"{live_server.url}/signup/")
+    shoot(page, "signup")
+    page.get_by_label("Username").fill("keyboarder")
+    page.get_by_label("Email").fill("keyboarder@example.com")
+    page.get_by_label("Password", exact=True).fill("a-long-and-unusual-passphrase")
+    page.get_by_label("Password, again").fill("a-long-and-unusual-passphrase")
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_text("Welcome, keyboarder!")).to_be_visible()
+    shoot(page, "catalogue")
+
+    # Search, then open the movie.
+    page.get_by_label("Title contains").fill("godfather")
+    page.get_by_role("button", name="Show movies").click()
+    expect(page.get_by_text("2 movies")).to_be_visible()
+    shoot(page, "search")
+    page.get_by_role("link", name="The Godfather", exact=True).click()
+    expect(page.locator("#stat-average")).to_have_text("3.50 / 5")
+    page.evaluate("window.notReloaded = true")
+
+    # Rate 4.5 with the keyboard alone: Tab into the radio group, arrows to choose.
+    tab_to(page, "el.name === 'score'")
+    assert page.evaluate("document.activeElement.value") == "0.5"
+    page.keyboard.press("Space")
+    for _ in range(8):
+        page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.querySelector('input[name=score]:checked').value") == "4.5"
+    focused_label = "getComputedStyle(document.activeElement.nextElementSibling).outlineStyle"
+    assert page.evaluate(focused_label) == "solid", "the focused star shows a focus ring"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "review"
+    page.keyboard.type("Still the best.")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+
+    # The statistics change in place: no reload.
+    expect(page.locator("#rating-status")).to_have_text("Saved your rating: 4.5 out of 5.")
+    expect(page.locator("#stat-average")).to_have_text("3.83 / 5")
+    expect(page.locator("#stat-count")).to_have_text("3")
+    assert page.evaluate("window.notReloaded") is True
+    shoot(page, "movie")
+    rating = Rating.objects.get(user__username="keyboarder")
+    assert (rating.score, rating.review) == (Decimal("4.5"), "Still the best.")
+
+    # My ratings lists it.
+    page.get_by_role("link", name="My ratings").click()
+    expect(page.locator(".rated-list")).to_contain_text("The Godfather")
+    expect(page.locator(".rated-list")).to_contain_text("4.5 / 5")
+    shoot(page, "my-ratings")
+    page.get_by_role("link", name="Profile (keyboarder)").click()
+    expect(page.get_by_role("heading", name="keyboarder", level=1)).to_be_visible()
+    shoot(page, "profile")
+
+    # Log out.
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("You are logged out.")).to_be_visible()
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    page.get_by_role("link", name="Log in").click()
+    shoot(page, "login")
+
+    assert console.errors == []
+
+
+def test_rating_works_without_javascript(browser, live_server, catalogue):
+    expect = playwright_api.expect
+    UserFactory(username="nojs", password="a-long-and-unusual-passphrase")
+    page, console = new_page(browser, java_script_enabled=False)
+
+    page.goto(f"{live_server.url}/movies/{catalogue.pk}/")
+    page.get_by_role("link", name="Log in").first.click()
+    page.get_by_label("Username").fill("nojs")
+    page.get_by_label("Password").fill("a-long-and-unusual-passphrase")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(rf"/movies/{catalogue.pk}/$"))
+
+    page.get_by_text("1 star", exact=True).locator("..").click()  # the label of the 1-star radio
+    page.get_by_role("button", name="Save rating").click()
+
+    expect(page).to_have_url(re.compile(rf"/movies/{catalogue.pk}/#your-rating$"))
+    expect(page.get_by_text("Saved your rating: 1 out of 5.")).to_be_visible()
+    expect(page.locator("#stat-average")).to_have_text("2.67 / 5")
+    assert console.errors == []
+
+
+def test_every_page_fits_a_phone_screen(browser, live_server, catalogue):
+    member = UserFactory(username="phone", password="a-long-and-unusual-passphrase")
+    rating_upsert(user=member, movie=catalogue, score=Decimal("5.0"), review="x" * 300)
+    page, console = new_page(browser, viewport={"width": 375, "height": 800}, is_mobile=True)
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("phone")
+    page.get_by_label("Password").fill("a-long-and-unusual-passphrase")
+    page.get_by_role("button", name="Log in").click()
+
+    for name, path in [
+        ("catalogue", "/"),
+        ("movie", f"/movies/{catalogue.pk}/"),
+        ("my-ratings", "/me/ratings/"),
+        ("profile", "/people/phone/"),
+        ("not-found", "/no-such-page/"),
+    ]:
+        if name == "not-found":
+            assert console.errors == []  # the 404 itself is logged as a console error
+        page.goto(f"{live_server.url}{path}")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at 375px"
+        shoot(page, f"phone-{name}")
+    assert console.errors == ["Failed to load resource: the server responded with a status of 404 (Not Found)"]
