@@ -29,7 +29,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_safe, require_http_methods, require_POST
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.api.throttling import LoginRateThrottle, RegisterRateThrottle, WriteRateThrottle
@@ -148,7 +148,7 @@ def handles_bad_parameters(view: Callable[..., HttpResponse]) -> Callable[..., H
 # --- The catalogue and a movie --------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 @handles_bad_parameters
 def catalogue(request: HttpRequest) -> HttpResponse:
     """Movies: search by title, filter by genre, sort, 20 a page (the API list's filter set)."""
@@ -204,7 +204,7 @@ def _movie_context(request: HttpRequest, movie: Movie, **extra: Any) -> dict[str
     return context
 
 
-@require_GET
+@require_safe
 def movie_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One movie: details, statistics, the score distribution, and the visitor's own rating."""
     movie = get_object_or_404(Movie.objects.prefetch_related("genres"), pk=pk)
@@ -339,7 +339,7 @@ def _rated_movies(request: HttpRequest, user: User) -> tuple[RatingFilter, dict[
     return filters, context
 
 
-@require_GET
+@require_safe
 @login_required
 @handles_bad_parameters
 def my_ratings(request: HttpRequest) -> HttpResponse:
@@ -352,7 +352,7 @@ def my_ratings(request: HttpRequest) -> HttpResponse:
     return _page_response(request, "web/my_ratings.html", context, private=True)
 
 
-@require_GET
+@require_safe
 @handles_bad_parameters
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     """A public profile: what anyone may see of an account (never its email) and its ratings."""

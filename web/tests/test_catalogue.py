@@ -99,3 +99,10 @@ def test_pages_for_a_logged_in_member_say_no_store(member_client, movie):
     response = member_client.get(reverse("web:catalogue"))
 
     assert "no-store" in response["Cache-Control"]
+
+
+def test_head_requests_are_answered_like_gets(client, movie):
+    response = client.head(reverse("web:catalogue"))
+
+    assert response.status_code == 200
+    assert response.content == b""
