@@ -12,7 +12,6 @@ CSRF token. Pages showing private data say `Cache-Control: no-store`; see docs/w
 
 import math
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
@@ -29,7 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_safe, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.api.throttling import LoginRateThrottle, RegisterRateThrottle, WriteRateThrottle
@@ -37,7 +36,7 @@ from movies import selectors
 from movies.filters import MovieFilterSet
 from movies.models import Movie, round_half_up
 from ratings.filters import RatingFilter
-from ratings.models import SCORES, Rating
+from ratings.models import REVIEW_MAX_LENGTH, SCORES, Rating
 from ratings.serializers import RatingWriteSerializer
 from ratings.services import rating_delete, rating_upsert
 from users.models import User
@@ -110,7 +109,7 @@ def _bad_request(request: HttpRequest, problems: list[str]) -> HttpResponse:
 def _throttled(request: HttpRequest, throttle: SimpleRateThrottle) -> HttpResponse | None:
     """Count this request against `throttle` (the API's throttle class and counters); a 429 page
     with `Retry-After` once the limit is reached, else None."""
-    if throttle.allow_request(cast(Any, request), None):
+    if throttle.allow_request(cast(Any, request), cast(Any, None)):
         return None
     retry_after = max(1, math.ceil(throttle.wait() or 1))
     if _is_fetch(request):
@@ -198,7 +197,7 @@ def _movie_context(request: HttpRequest, movie: Movie, **extra: Any) -> dict[str
         "score_choices": SCORE_CHOICES,
         "chosen_score": f"{own_rating.score:.1f}" if own_rating else "",
         "review": own_rating.review if own_rating else "",
-        "review_max_length": RatingWriteSerializer().fields["review"].max_length,
+        "review_max_length": REVIEW_MAX_LENGTH,
     }
     context.update(extra)
     return context
@@ -362,4 +361,3 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
         return _bad_request(request, _filter_errors(filters.errors))
     context.update({"person": person, "page": _page(request, filters.qs)})
     return _page_response(request, "web/profile.html", context)
-

@@ -12,21 +12,21 @@ PASSWORD = "correct-horse-battery-staple"
 
 @pytest.fixture
 def drama(db):
-    return GenreFactory(name="Drama")
+    return GenreFactory.create(name="Drama")
 
 
 @pytest.fixture
 def movie(drama):
     """A movie rated 4.0 and 3.0 by two other people (statistics kept by the service)."""
-    movie = MovieFactory(title="The Godfather", year=1972, genres=[drama], imdb_id="tt0068646")
+    movie = MovieFactory.create(title="The Godfather", year=1972, genres=[drama], imdb_id="tt0068646")
     for score in ("4.0", "3.0"):
-        rating_upsert(user=UserFactory(), movie=movie, score=Decimal(score), review="")
+        rating_upsert(user=UserFactory.create(), movie=movie, score=Decimal(score), review="")
     return movie
 
 
 @pytest.fixture
 def member(db):
-    return UserFactory(username="alice", email="alice@example.com")
+    return UserFactory.create(username="alice", email="alice@example.com")
 
 
 @pytest.fixture

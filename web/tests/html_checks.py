@@ -23,7 +23,7 @@ class PageChecker(HTMLParser):
         self.controls: list[tuple[str, str | None, bool]] = []
         self.counts: dict[str, int] = {}
         self.skip_link = False
-        self.lang = None
+        self.lang: str | None = None
         self.assets: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

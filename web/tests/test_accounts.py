@@ -105,7 +105,9 @@ def test_a_wrong_password_is_a_400_with_a_message_and_no_session(client, member)
     assert SESSION_KEY not in client.session
 
 
-def test_web_logins_count_against_the_api_login_throttle_of_the_address(client, api_client, member, small_throttle_rates):
+def test_web_logins_count_against_the_api_login_throttle_of_the_address(
+    client, api_client, member, small_throttle_rates
+):
     api_client.post("/api/auth/token/", {"username": "alice", "password": "wrong"}, format="json")
     client.post(reverse("web:login"), {"username": "alice", "password": "wrong"})
 

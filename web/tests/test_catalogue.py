@@ -14,7 +14,7 @@ def test_the_catalogue_lists_movies_with_their_statistics(client, movie):
 
 
 def test_searching_finds_titles_in_any_letter_case(client, movie):
-    MovieFactory(title="Heat")
+    MovieFactory.create(title="Heat")
 
     html = client.get(reverse("web:catalogue"), {"search": "GODFATHER"}).content.decode()
 
@@ -24,8 +24,8 @@ def test_searching_finds_titles_in_any_letter_case(client, movie):
 
 
 def test_the_genre_filter_takes_the_slug_from_the_genre_menu(client, movie):
-    comedy = GenreFactory(name="Comedy")
-    MovieFactory(title="Airplane!", genres=[comedy])
+    comedy = GenreFactory.create(name="Comedy")
+    MovieFactory.create(title="Airplane!", genres=[comedy])
 
     html = client.get(reverse("web:catalogue"), {"genre": "comedy"}).content.decode()
 
@@ -35,7 +35,7 @@ def test_the_genre_filter_takes_the_slug_from_the_genre_menu(client, movie):
 
 
 def test_sorting_uses_the_api_orderings(client, movie):
-    MovieFactory(title="Aardvark", year=2020)
+    MovieFactory.create(title="Aardvark", year=2020)
 
     by_title = client.get(reverse("web:catalogue")).content.decode()
     best_first = client.get(reverse("web:catalogue"), {"ordering": "-weighted_rating"}).content.decode()
@@ -59,7 +59,7 @@ def test_a_malformed_page_is_a_400_and_a_page_past_the_last_a_404(client, movie)
 
 def test_pages_of_twenty_link_to_each_other_keeping_the_filters(client, drama):
     for n in range(25):
-        MovieFactory(title=f"Film {n:02}", genres=[drama])
+        MovieFactory.create(title=f"Film {n:02}", genres=[drama])
 
     first = client.get(reverse("web:catalogue"), {"genre": "drama"}).content.decode()
     second = client.get(reverse("web:catalogue"), {"genre": "drama", "page": "2"}).content.decode()
@@ -71,7 +71,7 @@ def test_pages_of_twenty_link_to_each_other_keeping_the_filters(client, drama):
 
 
 def test_titles_are_escaped_not_rendered_as_html(client, db):
-    MovieFactory(title='<script>alert("x")</script>')
+    MovieFactory.create(title='<script>alert("x")</script>')
 
     html = client.get(reverse("web:catalogue"), {"search": "<script>"}).content.decode()
 

@@ -63,13 +63,13 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def catalogue(transactional_db):
     """A few rated movies; the Godfather has 4.0 and 3.0 (average 3.50)."""
-    drama = GenreFactory(name="Drama")
-    crime = GenreFactory(name="Crime")
-    godfather = MovieFactory(title="The Godfather", year=1972, genres=[drama, crime], imdb_id="tt0068646")
-    MovieFactory(title="The Godfather: Part II", year=1974, genres=[drama, crime])
-    MovieFactory(title="Heat", year=1995, genres=[crime])
+    drama = GenreFactory.create(name="Drama")
+    crime = GenreFactory.create(name="Crime")
+    godfather = MovieFactory.create(title="The Godfather", year=1972, genres=[drama, crime], imdb_id="tt0068646")
+    MovieFactory.create(title="The Godfather: Part II", year=1974, genres=[drama, crime])
+    MovieFactory.create(title="Heat", year=1995, genres=[crime])
     for score in ("4.0", "3.0"):
-        rating_upsert(user=UserFactory(), movie=godfather, score=Decimal(score), review="")
+        rating_upsert(user=UserFactory.create(), movie=godfather, score=Decimal(score), review="")
     return godfather
 
 
@@ -78,8 +78,12 @@ class Console:
 
     def __init__(self, page) -> None:
         self.errors: list[str] = []
-        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        page.on("console", self.on_console)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def on_console(self, message) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
 
 
 def shoot(page, name: str) -> None:
@@ -172,7 +176,7 @@ def test_a_visitor_signs_up_searches_rates_with_the_keyboard_and_finds_the_ratin
 
 def test_rating_works_without_javascript(browser, live_server, catalogue):
     expect = playwright_api.expect
-    UserFactory(username="nojs", password="a-long-and-unusual-passphrase")
+    UserFactory.create(username="nojs", password="a-long-and-unusual-passphrase")
     page, console = new_page(browser, java_script_enabled=False)
 
     page.goto(f"{live_server.url}/movies/{catalogue.pk}/")
@@ -192,7 +196,7 @@ def test_rating_works_without_javascript(browser, live_server, catalogue):
 
 
 def test_every_page_fits_a_phone_screen(browser, live_server, catalogue):
-    member = UserFactory(username="phone", password="a-long-and-unusual-passphrase")
+    member = UserFactory.create(username="phone", password="a-long-and-unusual-passphrase")
     rating_upsert(user=member, movie=catalogue, score=Decimal("5.0"), review="x" * 300)
     page, console = new_page(browser, viewport={"width": 375, "height": 800}, is_mobile=True)
     page.goto(f"{live_server.url}/login/")

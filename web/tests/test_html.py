@@ -39,7 +39,7 @@ def test_every_page_passes_the_html_and_accessibility_checks(pages, member, logg
 
 def test_the_checker_catches_what_it_promises():
     html = (
-        '<!DOCTYPE html><html><head><title>x</title><script>alert(1)</script>'
+        "<!DOCTYPE html><html><head><title>x</title><script>alert(1)</script>"
         '<link rel="stylesheet" href="https://cdn.example/x.css"></head><body><header></header>'
         '<main><h1>a</h1><div><span></div><input id="q" type="text"><p id="q" onclick="x()" style="color:red"></p>'
         "</main><footer></footer></body></html>"

@@ -8,7 +8,7 @@ from users.tests.factories import UserFactory
 
 
 def rate(user, title, score, review=""):
-    movie = MovieFactory(title=title)
+    movie = MovieFactory.create(title=title)
     rating_upsert(user=user, movie=movie, score=Decimal(score), review=review)
     return movie
 
@@ -23,7 +23,7 @@ def test_my_ratings_needs_a_login(client, db):
 def test_my_ratings_lists_only_mine_latest_first_and_is_never_stored(member_client, member):
     rate(member, "Older", "3.0")
     rate(member, "Newer", "4.5", review="<b>bold</b> claim")
-    rate(UserFactory(), "Someone else's", "1.0")
+    rate(UserFactory.create(), "Someone else's", "1.0")
 
     response = member_client.get(reverse("web:my-ratings"))
 

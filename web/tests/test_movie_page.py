@@ -19,7 +19,7 @@ def test_the_movie_page_shows_details_and_statistics(client, movie):
 
 
 def test_the_distribution_chart_has_every_score_and_bars_relative_to_the_largest(client, movie):
-    rating_upsert(user=UserFactory(), movie=movie, score=Decimal("4.0"), review="")
+    rating_upsert(user=UserFactory.create(), movie=movie, score=Decimal("4.0"), review="")
 
     html = client.get(reverse("web:movie", args=[movie.pk])).content.decode()
 
@@ -31,7 +31,7 @@ def test_the_distribution_chart_has_every_score_and_bars_relative_to_the_largest
 
 
 def test_an_unrated_movie_says_so(client, db):
-    movie = MovieFactory(title="Nobody saw it")
+    movie = MovieFactory.create(title="Nobody saw it")
 
     html = client.get(reverse("web:movie", args=[movie.pk])).content.decode()
 
@@ -81,7 +81,7 @@ def test_the_movie_page_costs_a_fixed_number_of_queries(client, member_client, m
     client.get(url)  # the catalogue-wide mean is cached from here on
     for extra in (0, 30):
         for _ in range(extra):
-            rating_upsert(user=UserFactory(), movie=movie, score=Decimal("2.5"), review="")
+            rating_upsert(user=UserFactory.create(), movie=movie, score=Decimal("2.5"), review="")
         # movie, its genres, the distribution
         with django_assert_num_queries(3):
             assert client.get(url).status_code == 200
