@@ -29,7 +29,9 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.parsers import FormParser
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
 
 from config.api.throttling import LoginRateThrottle, RegisterRateThrottle, WriteRateThrottle
 from movies import selectors
@@ -106,10 +108,18 @@ def _bad_request(request: HttpRequest, problems: list[str]) -> HttpResponse:
     return _page_response(request, "web/bad_request.html", {"problems": problems}, status=400)
 
 
-def _throttled(request: HttpRequest, throttle: SimpleRateThrottle) -> HttpResponse | None:
+def _api_request(request: HttpRequest) -> Request:
+    """The page's request as DRF sees one (form data in `.data`, the session's user in `.user`),
+    so the API's throttle classes run on it exactly as they run in the API."""
+    api_request = Request(request, parsers=[FormParser()])
+    api_request.user = request.user
+    return api_request
+
+
+def _throttled(request: HttpRequest, throttle: BaseThrottle) -> HttpResponse | None:
     """Count this request against `throttle` (the API's throttle class and counters); a 429 page
     with `Retry-After` once the limit is reached, else None."""
-    if throttle.allow_request(cast(Any, request), cast(Any, None)):
+    if throttle.allow_request(_api_request(request), cast(Any, None)):
         return None
     retry_after = max(1, math.ceil(throttle.wait() or 1))
     if _is_fetch(request):
