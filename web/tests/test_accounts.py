@@ -149,3 +149,20 @@ def test_logging_out_needs_the_csrf_token(member):
 def test_account_pages_are_never_stored(client, db):
     for name in ("web:login", "web:signup"):
         assert "no-store" in client.get(reverse(name))["Cache-Control"]
+
+
+def test_sign_up_follows_a_local_next_and_never_an_outside_one(db):
+    inside, outside = Client(), Client()
+
+    assert sign_up(inside, next="/people/newbie/")["Location"] == "/people/newbie/"
+    response = sign_up(outside, username="other", email="other@example.com", next="https://evil.example/")
+    assert response["Location"] == reverse("web:catalogue")
+
+
+def test_a_refused_csrf_token_gets_a_page_that_says_what_to_do(member):
+    browser = Client(enforce_csrf_checks=True)
+
+    response = browser.post(reverse("web:login"), {"username": "alice", "password": PASSWORD})
+
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()

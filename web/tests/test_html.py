@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
@@ -66,3 +67,9 @@ def test_pages_carry_the_same_content_security_policy_as_the_docs(client, settin
 
     assert response["Content-Security-Policy"] == settings.CONTENT_SECURITY_POLICY
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_the_server_error_page_stands_alone_and_passes_the_checks(client, db):
+    html = render_to_string("500.html")
+
+    assert page_problems(html) == []
