@@ -4,6 +4,7 @@ Not a full validator: it catches what templates get wrong most often (tags close
 duplicate ids, unlabelled controls, inline script or styles, assets from other hosts).
 """
 
+import re
 from html.parser import HTMLParser
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
@@ -11,6 +12,8 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 SVG_SELF_CLOSING = {"rect", "path"}
 LABELLED = {"select", "textarea"}
 UNLABELLED_INPUT_TYPES = {"hidden", "submit", "button", "reset"}
+# A valid date, or a global date and time, as HTML's <time datetime> takes them.
+TIME_VALUE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$")
 
 
 class PageChecker(HTMLParser):
@@ -38,6 +41,8 @@ class PageChecker(HTMLParser):
                 self.problems.append(f"inline event handler {name} on <{tag}>")
         if "style" in attributes:
             self.problems.append(f"inline style on <{tag}>")
+        if tag == "time" and not TIME_VALUE.match(str(attributes.get("datetime"))):
+            self.problems.append(f"<time datetime={attributes.get('datetime')}> is not a valid date and time")
         if tag == "html":
             self.lang = attributes.get("lang")
         if tag == "script":

@@ -42,7 +42,8 @@ def test_the_checker_catches_what_it_promises():
     html = (
         "<!DOCTYPE html><html><head><title>x</title><script>alert(1)</script>"
         '<link rel="stylesheet" href="https://cdn.example/x.css"></head><body><header></header>'
-        '<main><h1>a</h1><div><span></div><input id="q" type="text"><p id="q" onclick="x()" style="color:red"></p>'
+        '<main><h1>a</h1><time datetime="2026-11-30T20:28:12.852234+00:00">x</time>'
+        '<div><span></div><input id="q" type="text"><p id="q" onclick="x()" style="color:red"></p>'
         "</main><footer></footer></body></html>"
     )
 
@@ -50,6 +51,7 @@ def test_the_checker_catches_what_it_promises():
 
     for expected in (
         "inline <script>",
+        "<time datetime=2026-11-30T20:28:12.852234+00:00> is not a valid date and time",
         "asset not served by the service: https://cdn.example/x.css",
         "</div> closes <span>",
         "duplicate ids: ['q']",
