@@ -73,16 +73,25 @@ def catalogue(transactional_db):
     return godfather
 
 
+HTTP_ERROR = "Failed to load resource: the server responded with a status of "
+
+
 class Console:
-    """Every console error and uncaught exception of a page (CSP violations are console errors)."""
+    """Every console error and uncaught exception of a page (CSP violations are console errors),
+    with the error statuses the browser logs for 4xx answers kept apart in `http_errors`."""
 
     def __init__(self, page) -> None:
         self.errors: list[str] = []
+        self.http_errors: list[str] = []
         page.on("console", self.on_console)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def on_console(self, message) -> None:
-        if message.type == "error":
+        if message.type != "error":
+            return
+        if message.text.startswith(HTTP_ERROR):
+            self.http_errors.append(message.text.removeprefix(HTTP_ERROR))
+        else:
             self.errors.append(message.text)
 
 
@@ -129,6 +138,11 @@ def test_a_visitor_signs_up_searches_rates_with_the_keyboard_and_finds_the_ratin
     shoot(page, "search")
     page.get_by_role("link", name="The Godfather", exact=True).click()
     expect(page.locator("#stat-average")).to_have_text("3.50 / 5")
+
+    # Saving without a score is refused in place.
+    page.get_by_role("button", name="Save rating").click()
+    expect(page.locator("#rating-status")).to_have_text("Choose a score: from half a star to five stars.")
+    page.reload()
     page.evaluate("window.notReloaded = true")
 
     # Rate 4.5 with the keyboard alone: Tab into the radio group, arrows to choose.
@@ -144,13 +158,15 @@ def test_a_visitor_signs_up_searches_rates_with_the_keyboard_and_finds_the_ratin
     assert page.evaluate("document.activeElement.id") == "review"
     page.keyboard.type("Still the best.")
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Save rating"
     page.keyboard.press("Enter")
 
-    # The statistics change in place: no reload.
+    # The statistics change in place: no reload, and the keyboard focus stays where it was.
     expect(page.locator("#rating-status")).to_have_text("Saved your rating: 4.5 out of 5.")
     expect(page.locator("#stat-average")).to_have_text("3.83 / 5")
     expect(page.locator("#stat-count")).to_have_text("3")
     assert page.evaluate("window.notReloaded") is True
+    assert page.evaluate("document.activeElement.textContent") == "Save rating"
     shoot(page, "movie")
     rating = Rating.objects.get(user__username="keyboarder")
     assert (rating.score, rating.review) == (Decimal("4.5"), "Still the best.")
@@ -172,6 +188,7 @@ def test_a_visitor_signs_up_searches_rates_with_the_keyboard_and_finds_the_ratin
     shoot(page, "login")
 
     assert console.errors == []
+    assert console.http_errors == ["400 (Bad Request)"]  # the save without a score
 
 
 def test_rating_works_without_javascript(browser, live_server, catalogue):
@@ -192,7 +209,7 @@ def test_rating_works_without_javascript(browser, live_server, catalogue):
     expect(page).to_have_url(re.compile(rf"/movies/{catalogue.pk}/#your-rating$"))
     expect(page.get_by_text("Saved your rating: 1 out of 5.")).to_be_visible()
     expect(page.locator("#stat-average")).to_have_text("2.67 / 5")
-    assert console.errors == []
+    assert console.errors == [] and console.http_errors == []
 
 
 def test_every_page_fits_a_phone_screen(browser, live_server, catalogue):
@@ -211,10 +228,22 @@ def test_every_page_fits_a_phone_screen(browser, live_server, catalogue):
         ("profile", "/people/phone/"),
         ("not-found", "/no-such-page/"),
     ]:
-        if name == "not-found":
-            assert console.errors == []  # the 404 itself is logged as a console error
         page.goto(f"{live_server.url}{path}")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at 375px"
         shoot(page, f"phone-{name}")
-    assert console.errors == ["Failed to load resource: the server responded with a status of 404 (Not Found)"]
+    assert console.errors == []
+    assert console.http_errors == ["404 (Not Found)"]
+
+
+def test_the_console_check_sees_a_content_security_policy_violation(browser, live_server, catalogue):
+    """The other tests' `console.errors == []` can fail: an inline script is refused and reported."""
+    page, console = new_page(browser)
+    page.goto(f"{live_server.url}/")
+
+    page.evaluate(
+        "document.head.append(Object.assign(document.createElement('script'), {textContent: 'window.ran = 1'}))"
+    )
+
+    assert page.evaluate("window.ran") is None
+    assert any("Content Security Policy" in error for error in console.errors), console.errors
