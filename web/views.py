@@ -13,6 +13,7 @@ CSRF token. Pages showing private data say `Cache-Control: no-store`; see docs/w
 import math
 from collections.abc import Callable
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -132,9 +133,17 @@ def _throttled(request: HttpRequest, throttle: BaseThrottle) -> HttpResponse | N
 
 
 def _safe_next(request: HttpRequest, candidate: str) -> str:
-    """`next` when it is a local URL of this site, else the catalogue (no open redirect)."""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """`next` when it is a local URL of this site, else the catalogue (no open redirect).
+
+    The account pages themselves are not worth returning to after logging in.
+    """
+    account_pages = {reverse("web:login"), reverse("web:signup"), reverse("web:logout")}
+    if (
+        candidate
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        and urlsplit(candidate).path not in account_pages
     ):
         return candidate
     return reverse("web:catalogue")

@@ -82,7 +82,15 @@ def test_logging_in_starts_a_session_and_follows_a_local_next(client, member, mo
 
 
 @pytest.mark.parametrize(
-    "next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)", "http:evil"]
+    "next_url",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "javascript:alert(1)",
+        "http:evil",
+        "/login/?next=/",
+    ],
 )
 def test_login_never_redirects_off_the_site(client, member, next_url):
     response = client.post(reverse("web:login"), {"username": "alice", "password": PASSWORD, "next": next_url})
