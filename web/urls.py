@@ -4,8 +4,9 @@ Paths never start with `api/`, `admin/`, `health/` or `static/`, which belong to
 A username cannot contain `/`, so `people/<username>/` is one path segment.
 """
 
-from django.urls import path
+from django.urls import path, re_path
 
+from users.views import USERNAME_PATTERN
 from web import views
 
 app_name = "web"
@@ -19,5 +20,6 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("me/ratings/", views.my_ratings, name="my-ratings"),
-    path("people/<str:username>/", views.profile, name="profile"),
+    # The API's username pattern: anything else (a NUL byte, a slash) is a 404, never a query.
+    re_path(rf"^people/(?P<username>{USERNAME_PATTERN})/$", views.profile, name="profile"),
 ]

@@ -80,7 +80,7 @@ def _is_fetch(request: HttpRequest) -> bool:
 def _page(request: HttpRequest, items: QuerySet[Any]) -> Page:
     """The requested page of `items` (20 a page); a malformed page is a 400, one past the last a 404."""
     raw = request.GET.get("page", "").strip() or "1"
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise BadParameter("page: use a whole number of at least 1.")
     paginator = Paginator(items, PAGE_SIZE)
     number = int(raw)

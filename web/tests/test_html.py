@@ -75,3 +75,44 @@ def test_the_server_error_page_stands_alone_and_passes_the_checks(client, db):
     html = render_to_string("500.html")
 
     assert page_problems(html) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?search=%00",
+        "/?genre=%00",
+        "/?ordering=%00",
+        "/?page=%C2%B2",
+        "/?page=99999999999999999999999",
+        "/people/a%00b/",
+        "/people/alice/?min_score=%00",
+        "/me/ratings/?ordering=%00",
+        "/movies/99999999999999999999/",
+    ],
+)
+def test_odd_input_in_a_path_or_parameter_is_a_4xx_page_never_a_500(member_client, movie, url):
+    response = member_client.get(url)
+
+    assert 400 <= response.status_code < 500
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("web:login", {"username": "a\x00b", "password": "x\x00"}),
+        (
+            "web:signup",
+            {"username": "a\x00b", "email": "a\x00@example.com", "password": "p\x00", "password_again": "p"},
+        ),
+    ],
+)
+def test_nul_bytes_in_forms_are_a_400_never_a_500(client, db, name, data):
+    assert client.post(reverse(name), data).status_code == 400
+
+
+def test_a_nul_byte_in_a_review_is_a_400(member_client, movie):
+    response = member_client.post(reverse("web:movie-rate", args=[movie.pk]), {"score": "4.0", "review": "a\x00b"})
+
+    assert response.status_code == 400
