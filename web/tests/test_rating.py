@@ -159,3 +159,21 @@ def test_removing_my_rating_goes_through_the_service(member_client, member, movi
 
 def test_removing_a_rating_i_do_not_have_is_a_404(member_client, movie):
     assert member_client.post(reverse("web:movie-rating-delete", args=[movie.pk])).status_code == 404
+
+
+def test_removing_a_rating_needs_a_login(client, movie):
+    response = client.post(reverse("web:movie-rating-delete", args=[movie.pk]))
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("web:login"))
+    assert movie.ratings.count() == 2
+
+
+def test_removing_counts_against_the_write_throttle(member_client, member, movie, small_throttle_rates):
+    rating_upsert(user=member, movie=movie, score=Decimal("5.0"), review="")
+    member_client.post(rate_url(movie), {"score": "4.0"})
+    member_client.post(rate_url(movie), {"score": "3.0"})
+
+    response = member_client.post(reverse("web:movie-rating-delete", args=[movie.pk]))
+
+    assert response.status_code == 429
+    assert Rating.objects.filter(user=member, movie=movie).exists()
