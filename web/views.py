@@ -35,11 +35,12 @@ from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
 from config.api.throttling import LoginRateThrottle, RegisterRateThrottle, WriteRateThrottle
+from config.domain import SCORE_TEXTS, SCORES
 from movies import selectors
 from movies.filters import MovieFilterSet
 from movies.models import Movie, round_half_up
 from ratings.filters import RatingFilter
-from ratings.models import REVIEW_MAX_LENGTH, SCORES, Rating
+from ratings.models import REVIEW_MAX_LENGTH, Rating
 from ratings.serializers import RatingWriteSerializer
 from ratings.services import rating_delete, rating_upsert
 from users.models import User
@@ -64,7 +65,10 @@ RATING_ORDERINGS = (
     ("movie__title", "Title, A to Z"),
 )
 # Score choices for the rating control and the filters: (value, words for a screen reader).
-SCORE_CHOICES = tuple((f"{score:.1f}", f"{score.normalize():f} star{'' if score == 1 else 's'}") for score in SCORES)
+SCORE_CHOICES = tuple(
+    (text, f"{score.normalize():f} star{'' if score == 1 else 's'}")
+    for score, text in zip(SCORES, SCORE_TEXTS, strict=True)
+)
 
 FETCH_HEADER = "fetch"  # site.js sends `X-Requested-With: fetch` and swaps in the returned fragment
 
