@@ -43,8 +43,8 @@ from ratings.filters import RatingFilter
 from ratings.models import REVIEW_MAX_LENGTH, Rating
 from ratings.serializers import RatingWriteSerializer
 from ratings.services import rating_delete, rating_upsert
-from users.models import User
-from users.serializers import RegistrationSerializer, users_matching
+from users.models import User, user_named
+from users.serializers import RegistrationSerializer
 
 PAGE_SIZE = 20
 
@@ -323,14 +323,19 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Session login with Django's authentication form, under the API login throttle (SPEC 8)."""
+    """Session login with Django's authentication form (the configured backends), under the API's
+    login throttle (SPEC 8): per client IP and per username, the same counters as the API and the
+    admin, the username's attempt given back when the password was right."""
     next_url = request.POST.get("next") or request.GET.get("next", "")
     form = AuthenticationForm(request)
     if request.method == "POST":
-        if throttled := _throttled(request, LoginRateThrottle()):
+        throttle = LoginRateThrottle()
+        if throttled := _throttled(request, throttle):
             return throttled
         form = AuthenticationForm(request, data=request.POST)
         if form.is_valid():
+            # As in the API's login view: only failed attempts count against the username.
+            throttle.refund_username()
             login(request, form.get_user())
             return redirect(_safe_next(request, next_url))
     context = {"form": form, "next": next_url}
@@ -378,7 +383,7 @@ def my_ratings(request: HttpRequest) -> HttpResponse:
 @handles_bad_parameters
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     """A public profile: what anyone may see of an account (never its email) and its ratings."""
-    person = get_object_or_404(users_matching("username", username))
+    person = get_object_or_404(user_named(username))
     filters, context = _rated_movies(request, person)
     if not filters.is_valid():
         return _bad_request(request, _filter_errors(filters.errors))

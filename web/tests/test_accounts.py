@@ -4,6 +4,7 @@ from django.test import Client
 from django.urls import reverse
 
 from users.models import User
+from users.tests.factories import UserFactory
 from web.tests.conftest import PASSWORD
 
 
@@ -124,8 +125,36 @@ def test_web_logins_count_against_the_api_login_throttle_of_the_address(
     assert response.status_code == 429
     assert int(response["Retry-After"]) >= 1
     assert SESSION_KEY not in client.session
+    UserFactory.create(username="bob")
     other_address = Client(REMOTE_ADDR="10.0.0.9")
-    assert other_address.post(reverse("web:login"), {"username": "alice", "password": PASSWORD}).status_code == 302
+    assert other_address.post(reverse("web:login"), {"username": "bob", "password": PASSWORD}).status_code == 302
+
+
+def test_failed_web_logins_count_against_the_username_from_any_address(member, small_throttle_rates):
+    for address in ("10.0.0.1", "10.0.0.2"):
+        Client(REMOTE_ADDR=address).post(reverse("web:login"), {"username": "ALICE", "password": "wrong"})
+
+    response = Client(REMOTE_ADDR="10.0.0.3").post(reverse("web:login"), {"username": "alice", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert SESSION_KEY not in Client().session
+
+
+def test_a_successful_web_login_gives_the_username_its_attempt_back(member, small_throttle_rates):
+    for address in ("10.0.0.1", "10.0.0.2"):
+        response = Client(REMOTE_ADDR=address).post(reverse("web:login"), {"username": "alice", "password": PASSWORD})
+        assert response.status_code == 302
+
+    other = Client(REMOTE_ADDR="10.0.0.3").post(reverse("web:login"), {"username": "alice", "password": PASSWORD})
+
+    assert other.status_code == 302
+
+
+def test_the_username_matches_in_any_letter_case_like_the_api(client, member):
+    response = client.post(reverse("web:login"), {"username": "ALICE", "password": PASSWORD})
+
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(member.pk)
 
 
 def test_login_and_sign_up_need_the_csrf_token(member):
