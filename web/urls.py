@@ -19,6 +19,10 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("account/password/", views.password_change, name="password-change"),
+    path("account/forgot/", views.password_forgot, name="password-forgot"),
+    # The page the emailed reset link opens (users.services.PASSWORD_RESET_PAGE).
+    path("account/reset/", views.password_reset, name="password-reset"),
     path("me/ratings/", views.my_ratings, name="my-ratings"),
     # The API's username pattern: anything else (a NUL byte, a slash) is a 404, never a query.
     re_path(rf"^people/(?P<username>{USERNAME_PATTERN})/$", views.profile, name="profile"),

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
@@ -30,11 +30,19 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from rest_framework.parsers import FormParser
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser, DataAndFiles, FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
-from config.api.throttling import LoginRateThrottle, RegisterRateThrottle, WriteRateThrottle
+from config.api.throttling import (
+    AccountIpRateThrottle,
+    AccountRateThrottle,
+    LoginRateThrottle,
+    RegisterRateThrottle,
+    ResetEmailRateThrottle,
+    WriteRateThrottle,
+)
 from config.domain import SCORE_TEXTS, SCORES
 from movies import selectors
 from movies.filters import MovieFilterSet
@@ -44,7 +52,15 @@ from ratings.models import REVIEW_MAX_LENGTH, Rating
 from ratings.serializers import RatingWriteSerializer
 from ratings.services import rating_delete, rating_upsert
 from users.models import User, user_named
-from users.serializers import RegistrationSerializer
+from users.selectors import password_reset_user
+from users.serializers import (
+    PasswordChangeSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestSerializer,
+    RegistrationSerializer,
+)
+from users.services import password_reset_confirm, user_password_change
+from users.tasks import password_reset_email_later
 
 PAGE_SIZE = 20
 
@@ -113,10 +129,21 @@ def _bad_request(request: HttpRequest, problems: list[str]) -> HttpResponse:
     return _page_response(request, "web/bad_request.html", {"problems": problems}, status=400)
 
 
+class _AnyBodyParser(BaseParser):
+    """After DRF's form parsers: any other body (JSON, text) gives what Django made of it (an
+    empty form), so no body sent to a page can make DRF refuse it with an exception."""
+
+    media_type = "*/*"
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> DataAndFiles:
+        page_request = parser_context["request"]._request
+        return DataAndFiles(page_request.POST, page_request.FILES)
+
+
 def _api_request(request: HttpRequest) -> Request:
     """The page's request as DRF sees one (form data in `.data`, the session's user in `.user`),
     so the API's throttle classes run on it exactly as they run in the API."""
-    api_request = Request(request, parsers=[FormParser()])
+    api_request = Request(request, parsers=[FormParser(), MultiPartParser(), _AnyBodyParser()])
     api_request.user = request.user
     return api_request
 
@@ -124,8 +151,11 @@ def _api_request(request: HttpRequest) -> Request:
 def _throttled(request: HttpRequest, throttle: BaseThrottle) -> HttpResponse | None:
     """Count this request against `throttle` (the API's throttle class and counters); a 429 page
     with `Retry-After` once the limit is reached, else None."""
-    if throttle.allow_request(_api_request(request), cast(Any, None)):
-        return None
+    try:
+        if throttle.allow_request(_api_request(request), cast(Any, None)):
+            return None
+    except ParseError:  # a malformed multipart body, say
+        return _bad_request(request, ["The form could not be read. Reload the page and send it again."])
     retry_after = max(1, math.ceil(throttle.wait() or 1))
     if _is_fetch(request):
         message = f"Too many changes in a short time. Try again in {retry_after} seconds."
@@ -141,7 +171,9 @@ def _safe_next(request: HttpRequest, candidate: str) -> str:
 
     The account pages themselves are not worth returning to after logging in.
     """
-    account_pages = {reverse("web:login"), reverse("web:signup"), reverse("web:logout")}
+    account_pages = {
+        reverse(f"web:{name}") for name in ("login", "signup", "logout", "password-forgot", "password-reset")
+    }
     if (
         candidate
         and url_has_allowed_host_and_scheme(
@@ -349,6 +381,93 @@ def logout_view(request: HttpRequest) -> HttpResponseRedirect:
     logout(request)
     messages.info(request, "You are logged out.")
     return redirect("web:catalogue")
+
+
+# --- Passwords: users.services, with the API's serializers and throttles ----------------------
+
+
+def _errors_of(serializer: Any) -> dict[str, str]:
+    return {field: " ".join(str(m) for m in problems) for field, problems in serializer.errors.items()}
+
+
+def _check_new_password_typed_twice(request: HttpRequest, errors: dict[str, str]) -> None:
+    """The web form asks for the new password twice; the API takes it once."""
+    if request.POST.get("new_password", "") != request.POST.get("new_password_again", ""):
+        errors["new_password_again"] = "The two passwords differ. Type the same password twice."
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change my password (`users.services.user_password_change`): every other session and
+    personal access token of mine ends; this browser stays logged in."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        for throttle in (AccountRateThrottle(), AccountIpRateThrottle()):
+            if throttled := _throttled(request, throttle):
+                return throttled
+        data = {field: request.POST.get(field, "") for field in ("current_password", "new_password")}
+        change = PasswordChangeSerializer(data=data, context={"request": request})
+        if not change.is_valid():
+            errors = _errors_of(change)
+        _check_new_password_typed_twice(request, errors)
+        if not errors:
+            user = cast(User, request.user)
+            user_password_change(user=user, new_password=change.validated_data["new_password"])
+            update_session_auth_hash(request, user)  # keep this browser's session
+            messages.success(request, "Your password is changed. Everywhere else, you are logged out.")
+            return redirect("web:my-ratings")
+    context = {"errors": errors}
+    return _page_response(request, "web/password_change.html", context, status=400 if errors else 200, private=True)
+
+
+@require_http_methods(["GET", "POST"])
+def password_forgot(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link by email. The answer is the same whether or not the address is known
+    (the email is sent off the request path, as the API's `POST /api/auth/password-reset/` does)."""
+    context: dict[str, Any] = {"errors": {}, "email": "", "sent": False, "hours": settings.PASSWORD_RESET_HOURS}
+    if request.method == "POST":
+        for throttle in (AccountIpRateThrottle(), ResetEmailRateThrottle()):
+            if throttled := _throttled(request, throttle):
+                return throttled
+        ask = PasswordResetRequestSerializer(data={"email": request.POST.get("email", "")})
+        if ask.is_valid():
+            password_reset_email_later(email=ask.validated_data["email"])
+            context["sent"] = True
+        else:
+            context.update(errors=_errors_of(ask), email=request.POST.get("email", ""))
+    status = 400 if context["errors"] else 200
+    return _page_response(request, "web/password_forgot.html", context, status=status, private=True)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """The emailed link's page (`/account/reset/?uid=..&token=..`, `users.services.PASSWORD_RESET_PAGE`):
+    set a new password (`password_reset_confirm`), then log in with it."""
+    source = request.POST if request.method == "POST" else request.GET
+    uid, token = source.get("uid", ""), source.get("token", "")
+    errors: dict[str, str] = {}
+    link_valid = password_reset_user(uid=uid, token=token) is not None
+    if request.method == "POST" and link_valid:
+        if throttled := _throttled(request, AccountIpRateThrottle()):
+            return throttled
+        data = {"uid": uid, "token": token, "new_password": request.POST.get("new_password", "")}
+        confirm = PasswordResetConfirmSerializer(data=data)
+        if not confirm.is_valid():
+            errors = _errors_of(confirm)
+            link_valid = not ({"uid", "token"} & errors.keys())
+        _check_new_password_typed_twice(request, errors)
+        if not errors:
+            password_reset_confirm(
+                user=confirm.validated_data["user"], new_password=confirm.validated_data["new_password"]
+            )
+            messages.success(request, "Your new password is set: log in with it.")
+            return redirect("web:login")
+    context = {"uid": uid, "token": token, "link_valid": link_valid, "errors": errors}
+    status = 400 if errors or not link_valid else 200
+    response = _page_response(request, "web/password_reset.html", context, status=status, private=True)
+    response["Referrer-Policy"] = "no-referrer"  # the link's token must not travel to another page
+    return response
 
 
 # --- Ratings lists and profiles -------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Every page is well-formed, labelled, has its landmarks, and loads nothing from elsewhere."""
 
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 from django.template.loader import render_to_string
@@ -8,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from ratings.services import rating_upsert
+from users.services import password_reset_link
 from web.tests.html_checks import page_problems
 
 
@@ -22,6 +24,10 @@ def pages(movie, member):
         "my ratings": reverse("web:my-ratings"),
         "login": reverse("web:login"),
         "signup": reverse("web:signup"),
+        "password change": reverse("web:password-change"),
+        "forgotten password": reverse("web:password-forgot"),
+        "reset link": "{path}?{query}".format(**urlsplit(password_reset_link(member))._asdict()),
+        "bad reset link": reverse("web:password-reset") + "?uid=MQ&token=x",
         "bad request": reverse("web:catalogue") + "?page=abc",
         "not found": "/no/such/page/",
     }
@@ -116,3 +122,14 @@ def test_a_nul_byte_in_a_review_is_a_400(member_client, movie):
     response = member_client.post(reverse("web:movie-rate", args=[movie.pk]), {"score": "4.0", "review": "a\x00b"})
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("name", ["web:login", "web:signup", "web:password-forgot"])
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("application/json", b'{"username": "alice"}'), ("text/plain", b"username=alice"), ("multipart/form-data", b"x")],
+)
+def test_any_kind_of_body_posted_to_a_form_is_a_4xx_never_a_500(client, db, name, content_type, body):
+    response = client.post(reverse(name), body, content_type=content_type)
+
+    assert 400 <= response.status_code < 500
