@@ -24,6 +24,8 @@ urlpatterns = [
     # The page the emailed reset link opens (users.services.PASSWORD_RESET_PAGE).
     path("account/reset/", views.password_reset, name="password-reset"),
     path("me/ratings/", views.my_ratings, name="my-ratings"),
+    path("me/ratings/export/", views.my_ratings_export, name="my-ratings-export"),
+    path("me/ratings/import/", views.my_ratings_import, name="my-ratings-import"),
     # The API's username pattern: anything else (a NUL byte, a slash) is a 404, never a query.
     re_path(rf"^people/(?P<username>{USERNAME_PATTERN})/$", views.profile, name="profile"),
 ]

@@ -11,7 +11,7 @@ CSRF token. Pages showing private data say `Cache-Control: no-store`; see docs/w
 """
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -23,7 +23,14 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -50,7 +57,8 @@ from movies.models import Movie, round_half_up
 from ratings.filters import RatingFilter
 from ratings.models import REVIEW_MAX_LENGTH, Rating
 from ratings.serializers import RatingWriteSerializer
-from ratings.services import rating_delete, rating_upsert
+from ratings.services import rating_delete, rating_upsert, ratings_import
+from ratings.transfer import ImportFileError, export_csv, export_json, export_rows
 from users.models import User, user_named
 from users.selectors import password_reset_user
 from users.serializers import (
@@ -470,6 +478,68 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# --- My ratings in and out: ratings.transfer and ratings.services.ratings_import --------------
+
+EXPORT_FORMATS = {"csv": (export_csv, "text/csv; charset=utf-8"), "json": (export_json, "application/json")}
+IMPORT_FORMAT_NAMES = {"own": "this site's export", "letterboxd": "Letterboxd", "imdb": "IMDb"}
+_EXPORT_CHUNK = 64 * 1024  # characters per write: one write per row would cost a system call each
+
+
+def _chunks(parts: Iterable[str]) -> Iterator[str]:
+    buffer: list[str] = []
+    size = 0
+    for part in parts:
+        buffer.append(part)
+        size += len(part)
+        if size >= _EXPORT_CHUNK:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+@require_safe
+@login_required
+def my_ratings_export(request: HttpRequest) -> HttpResponseBase:
+    """Download every rating of mine (`?format=csv`, the default, or `json`): the API export's rows
+    and writers, streamed."""
+    chosen = request.GET.get("format", "").strip() or "csv"
+    if chosen not in EXPORT_FORMATS:
+        return _bad_request(request, [f"format: use csv or json, not {chosen[:50]!r}."])
+    write, content_type = EXPORT_FORMATS[chosen]
+    response = StreamingHttpResponse(_chunks(write(export_rows(cast(User, request.user)))), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="ratings.{chosen}"'
+    add_never_cache_headers(response)
+    return response
+
+
+@require_POST
+@login_required
+def my_ratings_import(request: HttpRequest) -> HttpResponse:
+    """Import a ratings file (this site's export, Letterboxd or IMDb) through `ratings_import`:
+    one transaction, newer wins, one write against the write throttle; `dry_run` previews."""
+    if throttled := _throttled(request, WriteRateThrottle()):
+        return throttled
+    upload = request.FILES.get("file")
+    dry_run = request.POST.get("dry_run") == "on"
+    limit = settings.RATINGS_IMPORT_MAX_BYTES
+    if upload is None:
+        return _import_failed(request, "Choose a file to import.", status=400)
+    if upload.size is None or upload.size > limit:
+        return _import_failed(request, f"The file is larger than {limit // (1024 * 1024)} MiB.", status=413)
+    try:
+        report = ratings_import(user=cast(User, request.user), content=upload.read(), dry_run=dry_run)
+    except ImportFileError as error:
+        return _import_failed(request, str(error), status=400)
+    context = {"report": report, "dry_run": dry_run, "format_name": IMPORT_FORMAT_NAMES.get(str(report.format))}
+    return _page_response(request, "web/import_result.html", context, private=True)
+
+
+def _import_failed(request: HttpRequest, problem: str, *, status: int) -> HttpResponse:
+    context = {"problem": problem, "max_mib": settings.RATINGS_IMPORT_MAX_BYTES // (1024 * 1024)}
+    return _page_response(request, "web/import_failed.html", context, status=status, private=True)
+
+
 # --- Ratings lists and profiles -------------------------------------------------------------
 
 
@@ -494,7 +564,7 @@ def my_ratings(request: HttpRequest) -> HttpResponse:
     filters, context = _rated_movies(request, user)
     if not filters.is_valid():
         return _bad_request(request, _filter_errors(filters.errors))
-    context["page"] = _page(request, filters.qs)
+    context.update(page=_page(request, filters.qs), max_mib=settings.RATINGS_IMPORT_MAX_BYTES // (1024 * 1024))
     return _page_response(request, "web/my_ratings.html", context, private=True)
 
 

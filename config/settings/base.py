@@ -225,7 +225,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 # The ratings import (SPEC section 13) takes one file of up to this size; its path alone gets a
 # body limit of the file's plus the general one (room for the multipart envelope).
 RATINGS_IMPORT_MAX_BYTES = env.int("RATINGS_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
-REQUEST_BODY_LIMITS_BY_PATH = {"/api/users/me/ratings/import/": RATINGS_IMPORT_MAX_BYTES + MAX_REQUEST_BODY_BYTES}
+# The API's import endpoint and the website's import form (web app) take files up to that size.
+REQUEST_BODY_LIMITS_BY_PATH = {
+    path: RATINGS_IMPORT_MAX_BYTES + MAX_REQUEST_BODY_BYTES
+    for path in ("/api/users/me/ratings/import/", "/me/ratings/import/")
+}
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
