@@ -23,6 +23,7 @@ urlpatterns = [
     path("account/forgot/", views.password_forgot, name="password-forgot"),
     # The page the emailed reset link opens (users.services.PASSWORD_RESET_PAGE).
     path("account/reset/", views.password_reset, name="password-reset"),
+    path("me/recommendations/", views.recommendations, name="recommendations"),
     path("me/ratings/", views.my_ratings, name="my-ratings"),
     path("me/ratings/export/", views.my_ratings_export, name="my-ratings-export"),
     path("me/ratings/import/", views.my_ratings_import, name="my-ratings-import"),

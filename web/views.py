@@ -59,6 +59,8 @@ from ratings.models import REVIEW_MAX_LENGTH, Rating
 from ratings.serializers import RatingWriteSerializer
 from ratings.services import rating_delete, rating_upsert, ratings_import
 from ratings.transfer import ImportFileError, export_csv, export_json, export_rows
+from recommendations.selectors import MIN_RATINGS_FOR_PERSONAL, recommendations_for, similar_movies
+from recommendations.views import RECOMMENDATIONS_DEFAULT_LIMIT, SIMILAR_DEFAULT_LIMIT
 from users.models import User, user_named
 from users.selectors import password_reset_user
 from users.serializers import (
@@ -256,6 +258,7 @@ def _movie_context(request: HttpRequest, movie: Movie, **extra: Any) -> dict[str
     context: dict[str, Any] = {
         "movie": movie,
         "stats": _movie_statistics(movie),
+        "similar": similar_movies(movie_id=movie.pk, limit=SIMILAR_DEFAULT_LIMIT),
         "own_rating": own_rating,
         "score_choices": SCORE_CHOICES,
         "chosen_score": f"{own_rating.score:.1f}" if own_rating else "",
@@ -538,6 +541,21 @@ def my_ratings_import(request: HttpRequest) -> HttpResponse:
 def _import_failed(request: HttpRequest, problem: str, *, status: int) -> HttpResponse:
     context = {"problem": problem, "max_mib": settings.RATINGS_IMPORT_MAX_BYTES // (1024 * 1024)}
     return _page_response(request, "web/import_failed.html", context, status=status, private=True)
+
+
+# --- Recommendations: recommendations.selectors ----------------------------------------------
+
+
+@require_safe
+@login_required
+def recommendations(request: HttpRequest) -> HttpResponse:
+    """Movies I have not rated, ranked for me from my ratings and the similar-movie model (the
+    popular list until I have rated enough): `recommendations_for`, as the API serves them."""
+    found = recommendations_for(
+        user=cast(User, request.user), limit=RECOMMENDATIONS_DEFAULT_LIMIT, global_mean=selectors.global_mean_rating()
+    )
+    context = {"strategy": found.strategy, "movies": found.results, "min_ratings": MIN_RATINGS_FOR_PERSONAL}
+    return _page_response(request, "web/recommendations.html", context, private=True)
 
 
 # --- Ratings lists and profiles -------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 One visitor's whole journey (SPEC section 15): sign up, search, open a movie, rate it with the
 keyboard alone, see the statistics change without a reload, find the movie under my ratings,
-log out; the same rating without JavaScript; every page at phone width. Any console error, a
+export them (and preview importing the file back), log out; the same rating without JavaScript; every page at phone width. Any console error, a
 Content-Security-Policy violation included, fails the test. A screenshot of each page is kept
 under `artifacts/screenshots/` (CI keeps the folder as an artefact; git ignores it).
 """
@@ -176,6 +176,29 @@ def test_a_visitor_signs_up_searches_rates_with_the_keyboard_and_finds_the_ratin
     expect(page.locator(".rated-list")).to_contain_text("The Godfather")
     expect(page.locator(".rated-list")).to_contain_text("4.5 / 5")
     shoot(page, "my-ratings")
+
+    # Export: the download holds the rating.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV file").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert exported.startswith("movie_id,title,year,imdb_id,tmdb_id,score,review,rated_at,updated_at")
+    assert "The Godfather,1972,tt0068646,,4.5,Still the best." in exported
+
+    # Import it back as a preview: nothing changes.
+    page.get_by_label("Ratings file").set_input_files(
+        files=[{"name": "ratings.csv", "mimeType": "text/csv", "buffer": exported.encode()}]
+    )
+    page.get_by_label("Preview only: show what would change, save nothing").check()
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("heading", name="Import preview: nothing was saved")).to_be_visible()
+    shoot(page, "import-preview")
+
+    page.get_by_role("link", name="For me").click()
+    expect(page.get_by_role("heading", name="Recommended for you", level=1)).to_be_visible()
+    shoot(page, "recommendations")
+    page.get_by_role("link", name="Password").click()
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    shoot(page, "password-change")
     page.get_by_role("link", name="Profile (keyboarder)").click()
     expect(page.get_by_role("heading", name="keyboarder", level=1)).to_be_visible()
     shoot(page, "profile")
@@ -186,6 +209,8 @@ def test_a_visitor_signs_up_searches_rates_with_the_keyboard_and_finds_the_ratin
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
     page.get_by_role("link", name="Log in").click()
     shoot(page, "login")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    shoot(page, "password-forgot")
 
     assert console.errors == []
     assert console.http_errors == ["400 (Bad Request)"]  # the save without a score
@@ -225,6 +250,8 @@ def test_every_page_fits_a_phone_screen(browser, live_server, catalogue):
         ("catalogue", "/"),
         ("movie", f"/movies/{catalogue.pk}/"),
         ("my-ratings", "/me/ratings/"),
+        ("recommendations", "/me/recommendations/"),
+        ("password-change", "/account/password/"),
         ("profile", "/people/phone/"),
         ("not-found", "/no-such-page/"),
     ]:

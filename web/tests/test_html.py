@@ -22,6 +22,7 @@ def pages(movie, member):
         "movie": reverse("web:movie", args=[movie.pk]),
         "profile": reverse("web:profile", args=[member.username]),
         "my ratings": reverse("web:my-ratings"),
+        "recommendations": reverse("web:recommendations"),
         "login": reverse("web:login"),
         "signup": reverse("web:signup"),
         "password change": reverse("web:password-change"),

@@ -82,9 +82,9 @@ def test_the_movie_page_costs_a_fixed_number_of_queries(client, member_client, m
     for extra in (0, 30):
         for _ in range(extra):
             rating_upsert(user=UserFactory.create(), movie=movie, score=Decimal("2.5"), review="")
-        # movie, its genres, the distribution
-        with django_assert_num_queries(3):
+        # movie, its genres, the distribution, the similar movies (none: no model is built)
+        with django_assert_num_queries(4):
             assert client.get(url).status_code == 200
         # and for a member: session, user, their rating
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(7):
             assert member_client.get(url).status_code == 200
