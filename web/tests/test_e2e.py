@@ -2,8 +2,9 @@
 
 One visitor's whole journey (SPEC section 15): sign up, search, open a movie, rate it with the
 keyboard alone, see the statistics change without a reload, find the movie under my ratings,
-export them (and preview importing the file back), log out; the same rating without JavaScript; every page at phone width. Any console error, a
-Content-Security-Policy violation included, fails the test. A screenshot of each page is kept
+export them (and preview importing the file back), log out; the same rating without JavaScript;
+every page at phone width. Any console error, a Content-Security-Policy violation included,
+fails the test. A screenshot of each page is kept
 under `artifacts/screenshots/` (CI keeps the folder as an artefact; git ignores it).
 """
 
