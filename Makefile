@@ -32,6 +32,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo_data --if-empty
 	@echo ""
+	@echo "  Site:  http://$(HOST):$(PORT)/              (demo user: demo / demo-user-pass)"
 	@echo "  API:   http://$(HOST):$(PORT)/api/movies/"
 	@echo "  Docs:  http://$(HOST):$(PORT)/api/docs/   (ReDoc: /api/redoc/)"
 	@echo "  Admin: http://$(HOST):$(PORT)/admin/      (demo curator: curator / demo-curator-pass)"

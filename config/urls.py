@@ -1,4 +1,4 @@
-"""Top-level routes: the API (one include per feature app), docs, health probes and the admin."""
+"""Top-level routes: the API (one include per feature app), docs, health probes, the admin and the website."""
 
 from django.conf import settings
 from django.contrib import admin
@@ -9,9 +9,6 @@ from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitV
 
 from config import health, metrics, redoc
 from config.api.schema import SchemaView
-
-# Until the website (SPEC 15) lands, the API docs are the site the admin's "View site" links to.
-admin.site.site_url = "/api/docs/"
 
 
 def favicon(request: HttpRequest) -> HttpResponseRedirect:
@@ -34,6 +31,8 @@ urlpatterns = [
     path("api/", include("ratings.urls")),
     path("api/", include("recommendations.urls")),
     path("admin/", admin.site.urls),
+    # The website for people (SPEC section 15); last, so it never shadows a service path.
+    path("", include("web.urls")),
 ]
 
 if settings.BENCH_FLOOR:

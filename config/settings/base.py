@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "ratings",
     "movielens",
     "recommendations",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -249,7 +250,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 # The ratings import (SPEC section 13) takes one file of up to this size; its path alone gets a
 # body limit of the file's plus the general one (room for the multipart envelope).
 RATINGS_IMPORT_MAX_BYTES = env.int("RATINGS_IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
-REQUEST_BODY_LIMITS_BY_PATH = {"/api/users/me/ratings/import/": RATINGS_IMPORT_MAX_BYTES + MAX_REQUEST_BODY_BYTES}
+# The API's import endpoint and the website's import form (web app) take files up to that size.
+REQUEST_BODY_LIMITS_BY_PATH = {
+    path: RATINGS_IMPORT_MAX_BYTES + MAX_REQUEST_BODY_BYTES
+    for path in ("/api/users/me/ratings/import/", "/me/ratings/import/")
+}
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -297,6 +302,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Movie ratings <noreply@l
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # The service's name in the emails it sends; links in them are built from PUBLIC_BASE_URL (above).
 SERVICE_NAME = env("SERVICE_NAME", default="Movie ratings")
+
+# The website's session login (web app); the API authenticates with JWTs and never reads sessions.
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:catalogue"
 
 # --- Static files (served by the app itself through WhiteNoise) ---------------------------
 STATIC_URL = "static/"
