@@ -9,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production
 
 WORKDIR /app
-RUN useradd --system --create-home --uid 1000 app
+RUN useradd --system --create-home --uid 1000 app \
+    && mkdir /metrics-data && chown app /metrics-data  # compose mounts the shared metrics volume here
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
