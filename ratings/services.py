@@ -68,6 +68,90 @@ def _invalidate_caches_of(*, movie_id: int, username: str) -> None:
     invalidate_on_commit(movie_tag(movie_id), MOVIE_LISTS, user_tag(username))
 
 
+# One statement for a PUT on PostgreSQL, run while the rater's row is locked: read the existing
+# rating, insert it or update it (only when something changed), add the change to the movie's and
+# the user's counters (only when there is one), and return the movie and its statistics after the
+# write for the response. The user lock (a statement before it) keeps the rule of the module: one
+# user's writes are serialised, so the rating this statement reads is the one it replaces, and
+# locks are taken users first, then movies. The movie's counters are updated with `x = x + d`,
+# which PostgreSQL re-evaluates on the newest row version, so concurrent raters of one movie add up.
+# No row comes back when the movie does not exist (and nothing is written).
+_PUT_SQL = """
+WITH movie AS (
+    SELECT id, title, year, ratings_count, ratings_sum FROM movies_movie WHERE id = %(movie)s
+), old AS (
+    SELECT id, score, review, rated_at, updated_at FROM ratings_rating
+    WHERE user_id = %(user)s AND movie_id = %(movie)s
+), inserted AS (
+    INSERT INTO ratings_rating (user_id, movie_id, score, review, rated_at, updated_at)
+    SELECT %(user)s, movie.id, %(score)s, %(review)s, %(now)s, %(now)s FROM movie
+    WHERE NOT EXISTS (SELECT 1 FROM old)
+    RETURNING id
+), updated AS (
+    UPDATE ratings_rating AS r SET score = %(score)s, review = %(review)s, updated_at = %(now)s
+    FROM old WHERE r.id = old.id AND (old.score <> %(score)s OR old.review <> %(review)s)
+    RETURNING r.id
+), change AS (
+    SELECT (SELECT count(*) FROM inserted)::integer AS n,
+           coalesce((SELECT %(score)s::numeric FROM inserted), (SELECT %(score)s::numeric - score FROM old), 0)
+               AS d
+), movie_statistics AS (
+    UPDATE movies_movie AS m
+    SET ratings_count = m.ratings_count + change.n, ratings_sum = m.ratings_sum + change.d
+    FROM change WHERE m.id = %(movie)s AND (change.n <> 0 OR change.d <> 0)
+    RETURNING m.ratings_count, m.ratings_sum
+), user_statistics AS (
+    UPDATE users_user AS u
+    SET ratings_count = u.ratings_count + change.n, ratings_sum = u.ratings_sum + change.d
+    FROM change WHERE u.id = %(user)s AND (change.n <> 0 OR change.d <> 0)
+    RETURNING u.id
+)
+SELECT movie.id, movie.title, movie.year,
+       coalesce(ms.ratings_count, movie.ratings_count), coalesce(ms.ratings_sum, movie.ratings_sum),
+       coalesce(i.id, old.id), coalesce(old.rated_at, %(now)s),
+       CASE WHEN i.id IS NULL AND u.id IS NULL THEN old.updated_at ELSE %(now)s END,
+       i.id IS NOT NULL, i.id IS NOT NULL OR u.id IS NOT NULL
+FROM movie
+LEFT JOIN inserted AS i ON true
+LEFT JOIN old ON true
+LEFT JOIN updated AS u ON true
+LEFT JOIN movie_statistics AS ms ON true
+"""
+
+
+def rating_put(*, user: User, movie_id: int, score: Decimal, review: str) -> tuple[Rating, bool] | None:
+    """Create or fully replace `user`'s rating of movie `movie_id`; `(rating, created)`, or None
+    when there is no such movie. `rating.movie` carries the movie's statistics after the write.
+
+    A write identical to the stored rating changes nothing, not even `updated_at`. On PostgreSQL
+    this is two statements (the user lock, then `_PUT_SQL`); elsewhere the ORM does the same steps.
+    """
+    if connection.vendor != "postgresql":
+        movie = Movie.objects.filter(pk=movie_id).first()
+        if movie is None:
+            return None
+        rating, created = rating_upsert(user=user, movie=movie, score=score, review=review)
+        rating.movie = Movie.objects.get(pk=movie_id)
+        return rating, created
+    now = timezone.now()
+    params = {"user": user.pk, "movie": movie_id, "score": score, "review": review, "now": now}
+    with transaction.atomic():
+        _lock_user(user.pk)
+        with connection.cursor() as cursor:
+            cursor.execute(_PUT_SQL, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        _, title, year, count, total, rating_id, rated_at, updated_at, created, changed = row
+        if changed:
+            _invalidate_caches_of(movie_id=movie_id, username=user.username)
+    movie = Movie(pk=movie_id, title=title, year=year, ratings_count=count, ratings_sum=total)
+    rating = Rating(
+        pk=rating_id, user=user, movie=movie, score=score, review=review, rated_at=rated_at, updated_at=updated_at
+    )
+    return rating, created
+
+
 def rating_upsert(*, user: User, movie: Movie, score: Decimal, review: str) -> tuple[Rating, bool]:
     """Create or fully replace `user`'s rating of `movie`; returns `(rating, created)`.
 

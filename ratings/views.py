@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -36,7 +36,7 @@ from ratings.serializers import (
     RatingsImportRequestSerializer,
     RatingWriteSerializer,
 )
-from ratings.services import rating_delete, rating_upsert, ratings_import
+from ratings.services import rating_delete, rating_put, ratings_import
 from ratings.transfer import ImportFileError, export_csv, export_json, export_rows
 from users.models import User, user_named
 
@@ -64,9 +64,6 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
         # Rating writes are throttled per user, rejected ones included; reads are not.
         return [WriteRateThrottle()] if self.request.method in ("PUT", "DELETE") else []
 
-    def _movie(self) -> Movie:
-        return get_object_or_404(Movie, pk=self.kwargs["movie_id"])
-
     def get_object(self) -> Rating:
         """The caller's rating of the movie in the URL, with both, in one query (404 for an
         unknown movie or no rating: the two are the same answer)."""
@@ -87,11 +84,12 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
     )
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Create (201) or fully replace (200) the caller's rating; an omitted review becomes empty."""
-        movie = self._movie()
         write = RatingWriteSerializer(data=request.data)
         write.is_valid(raise_exception=True)
-        rating, created = rating_upsert(user=cast(User, request.user), movie=movie, **write.validated_data)
-        rating.movie = Movie.objects.get(pk=movie.pk)  # the statistics after this write
+        outcome = rating_put(user=cast(User, request.user), movie_id=self.kwargs["movie_id"], **write.validated_data)
+        if outcome is None:
+            raise Http404
+        rating, created = outcome  # rating.movie holds the statistics after this write
         return Response(
             self.get_serializer(rating).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
