@@ -7,7 +7,11 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth
+from django.contrib.messages import middleware as messages
+from django.contrib.sessions import middleware as sessions
 from django.http import HttpRequest, HttpResponse
+from django.middleware import csrf
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
@@ -252,3 +256,37 @@ def _problem_for(response: HttpResponse) -> HttpResponse:
         if header in response:
             replacement[header] = response[header]
     return replacement
+
+
+# --- Browser-page middleware that skips the API ------------------------------------------------
+# Sessions, CSRF cookies, `request.user` from the session and flash messages serve the admin (and
+# any other browser page); the API authenticates every request itself (DRF, bearer tokens, its
+# views CSRF-exempt) and never reads a session, and the health probes need none of it. These
+# subclasses (the admin's system checks accept subclasses) pass requests under these prefixes
+# straight through, which saves their work on every API request.
+SKIP_BROWSER_MIDDLEWARE_PREFIXES = ("/api/", "/health/")
+
+
+class _BrowserPagesOnly:
+    get_response: Callable[[HttpRequest], HttpResponse]
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(SKIP_BROWSER_MIDDLEWARE_PREFIXES):
+            return self.get_response(request)
+        return super().__call__(request)  # type: ignore[misc]
+
+
+class SessionMiddleware(_BrowserPagesOnly, sessions.SessionMiddleware):
+    """Django's SessionMiddleware, for browser pages only."""
+
+
+class CsrfViewMiddleware(_BrowserPagesOnly, csrf.CsrfViewMiddleware):
+    """Django's CsrfViewMiddleware, for browser pages only."""
+
+
+class AuthenticationMiddleware(_BrowserPagesOnly, auth.AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware, for browser pages only."""
+
+
+class MessageMiddleware(_BrowserPagesOnly, messages.MessageMiddleware):
+    """Django's MessageMiddleware, for browser pages only."""

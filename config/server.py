@@ -27,7 +27,11 @@ threads = int(os.environ.get("WEB_THREADS", "8"))
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = 30
-accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
+
+# No access log by default: the application writes one JSON line per request (config.middleware)
+# with everything an access log has plus the request id, the user and the cache state, so a second
+# line per request would only cost time. WEB_ACCESS_LOG=- turns gunicorn's own back on (stdout).
+accesslog = os.environ.get("WEB_ACCESS_LOG", "") or None
 
 # Prometheus' multiprocess mode (config/metrics.py): the metrics directory is chosen, emptied when
 # the server starts and told about exited workers by these hooks (config/gunicorn.py).
