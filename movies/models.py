@@ -140,6 +140,11 @@ class Movie(models.Model):
     movielens_id = models.PositiveIntegerField("MovieLens id", null=True, blank=True, unique=True)
     ratings_count = models.PositiveIntegerField(default=0, editable=False)
     ratings_sum = models.DecimalField(max_digits=12, decimal_places=1, default=Decimal(0), editable=False)
+    # The exact weighted rating with the stored C (`CatalogueMean`), NULL without ratings: on
+    # PostgreSQL a trigger sets it whenever the counters change, `selectors.refresh_catalogue_mean`
+    # rewrites it when C moves. It exists to be indexed, so that top reads `limit` rows: the index
+    # (movies_movie_weighted_idx, in top's order, NULLS LAST) is PostgreSQL's, made by migration 0003.
+    weighted_rating = models.DecimalField(max_digits=40, decimal_places=30, null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -181,3 +186,18 @@ class Movie(models.Model):
         if not self.ratings_count:
             return None
         return round_half_up(Decimal(self.ratings_sum) / self.ratings_count)
+
+
+class CatalogueMean(models.Model):
+    """C, the mean of every rating, as last computed (one row): what the stored weighted ratings use.
+
+    `prior` is the `RATING_PRIOR` the stored values were computed with; `mean` is None while there
+    are no ratings (then a movie's weighted rating is its own mean).
+    """
+
+    mean = models.DecimalField(max_digits=40, decimal_places=30, null=True)
+    prior = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"C = {self.mean} (m = {self.prior}, {self.computed_at:%Y-%m-%d %H:%M:%S})"

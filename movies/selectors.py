@@ -4,16 +4,21 @@ Movie statistics come from the counters stored on each movie (`ratings_count`, `
 only a movie's score distribution reads the ratings table, through the reverse relation.
 """
 
+import logging
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, Value, When
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from config.cache import CACHE_ERRORS, warn_cache_unavailable
 from config.domain import SCORE_TEXTS
-from movies.models import Genre, Movie
+from movies.models import CatalogueMean, Genre, Movie
+
+logger = logging.getLogger(__name__)
 
 # MovieLens' scale, as the keys of a distribution: "0.5", "1.0", ..., "5.0".
 SCORE_KEYS = SCORE_TEXTS
@@ -35,22 +40,85 @@ def compute_global_mean() -> Decimal | None:
 def global_mean_rating() -> Decimal | None:
     """C, reused for `RATING_GLOBAL_MEAN_TTL` seconds: one number for the whole catalogue.
 
+    On PostgreSQL C is also stored (`CatalogueMean`) with every movie's weighted rating computed
+    from it, so that top reads an index: each time the cached C expires, one worker recomputes
+    it and rewrites the stored values (`refresh_catalogue_mean`), and shows the C the stored
+    values use. When the cache is down, the stored C serves until it is older than the TTL.
     The value is cached wrapped in a tuple so that "no ratings yet" (None) is cached too.
-    When the cache is down it is computed on every call.
     """
     try:
         cached = cache.get(GLOBAL_MEAN_CACHE_KEY)
     except CACHE_ERRORS as exc:
         warn_cache_unavailable(exc)
-        return compute_global_mean()
+        return stored_global_mean(refresh_if_older_than=settings.RATING_GLOBAL_MEAN_TTL)
     if cached is not None:
         return cached[0]
-    mean = compute_global_mean()
-    try:
-        cache.set(GLOBAL_MEAN_CACHE_KEY, (mean,), timeout=settings.RATING_GLOBAL_MEAN_TTL)
-    except CACHE_ERRORS as exc:
-        warn_cache_unavailable(exc)
+    if connection.vendor != "postgresql":
+        mean, settled = compute_global_mean(), True
+    else:
+        mean, settled = refresh_catalogue_mean()
+    if settled:  # a C that another worker is replacing right now is not cached
+        try:
+            cache.set(GLOBAL_MEAN_CACHE_KEY, (mean,), timeout=settings.RATING_GLOBAL_MEAN_TTL)
+        except CACHE_ERRORS as exc:
+            warn_cache_unavailable(exc)
     return mean
+
+
+# Taken for the duration of a refresh, so that one worker refreshes and the others read.
+_REFRESH_LOCK_KEY = 0x6D6F76696573  # "movies"
+
+# Every movie's weighted rating with the stored C, in the trigger's arithmetic (migration 0003);
+# only the rows whose value changes are written.
+_REWRITE_WEIGHTED_SQL = """
+UPDATE movies_movie AS m SET weighted_rating = w.value
+FROM (
+    SELECT movie.id,
+           CASE WHEN c.mean IS NULL THEN movie.ratings_sum / movie.ratings_count
+                ELSE (movie.ratings_sum + c.prior * c.mean) / (movie.ratings_count + c.prior) END AS value
+    FROM movies_movie AS movie, movies_cataloguemean AS c
+    WHERE c.id = 1 AND movie.ratings_count > 0
+) AS w
+WHERE m.id = w.id AND m.weighted_rating IS DISTINCT FROM w.value::numeric(40, 30)
+"""
+
+
+def refresh_catalogue_mean() -> tuple[Decimal | None, bool]:
+    """Recompute C, store it and rewrite every stored weighted rating with it (PostgreSQL).
+
+    Returns `(C, settled)`: `settled` is False when another worker holds the refresh (then C
+    is the stored one it is replacing) or when the rewrite could not run (a lock conflict:
+    the stored C stays, and the next expiry tries again).
+    """
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_REFRESH_LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    return stored_global_mean(), False
+                mean = compute_global_mean()
+                CatalogueMean.objects.update_or_create(
+                    pk=1, defaults={"mean": mean, "prior": settings.RATING_PRIOR, "computed_at": timezone.now()}
+                )
+                cursor.execute(_REWRITE_WEIGHTED_SQL)
+            return stored_global_mean(), True
+    except DatabaseError as exc:
+        logger.warning("weighted ratings: could not refresh C: %s", exc)
+        return stored_global_mean(), False
+
+
+def stored_global_mean(*, refresh_if_older_than: int | None = None) -> Decimal | None:
+    """The C the stored weighted ratings use (computed on the spot where nothing is stored:
+    SQLite); refreshed first when `refresh_if_older_than` seconds have passed since it was."""
+    if connection.vendor != "postgresql":
+        return compute_global_mean()
+    row = CatalogueMean.objects.filter(pk=1).first()
+    stale = row is None or row.prior != settings.RATING_PRIOR
+    if refresh_if_older_than is not None and row is not None:
+        stale = stale or (timezone.now() - row.computed_at).total_seconds() > refresh_if_older_than
+    if stale and refresh_if_older_than is not None:
+        return refresh_catalogue_mean()[0]
+    return row.mean if row is not None else None
 
 
 def weighted_rating(*, ratings_count: int, ratings_sum: Decimal, global_mean: Decimal | None) -> Decimal | None:
@@ -69,11 +137,17 @@ def weighted_rating(*, ratings_count: int, ratings_sum: Decimal, global_mean: De
 def with_rating_annotations(queryset: QuerySet[Movie], *, global_mean: Decimal | None) -> QuerySet[Movie]:
     """Annotate the exact `average` and `weighted` values (NULL for unrated movies) for ordering.
 
-    The arithmetic is done on Decimals in SQL: `m·C` is computed in Python and sent as one
-    parameter, so PostgreSQL ranks by the exact quotient.
+    On PostgreSQL `weighted` is the stored, indexed column (kept with the stored C, which is
+    the `global_mean` the caller got from `global_mean_rating`). Elsewhere the arithmetic is done
+    on Decimals in SQL: `m·C` is computed in Python and sent as one parameter.
     """
     prior = settings.RATING_PRIOR
     average = F("ratings_sum") / F("ratings_count")
+    if connection.vendor == "postgresql":
+        return queryset.annotate(
+            average=Case(When(ratings_count=0, then=None), default=average, output_field=_STAT_FIELD),
+            weighted=F("weighted_rating"),
+        )
     if global_mean is None:
         weighted = average
     else:
@@ -97,6 +171,9 @@ def top_movies(
     """The best movies by weighted rating; ties by count (more first), then title, then id."""
     queryset = queryset.filter(ratings_count__gte=max(min_ratings, 1)).prefetch_related("genres")
     queryset = with_rating_annotations(queryset, global_mean=global_mean)
+    if connection.vendor == "postgresql":  # the order of movies_movie_weighted_idx: top reads `limit` rows
+        order = F("weighted_rating").desc(nulls_last=True)
+        return queryset.order_by(order, F("ratings_count").desc(), "title", "id")[:limit]
     return queryset.order_by(F("weighted").desc(nulls_last=True), "-ratings_count", "title", "id")[:limit]
 
 
