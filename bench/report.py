@@ -11,20 +11,22 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 ROOT = Path(__file__).resolve().parents[1]
-FLOOR = "floor (bare Django JSON view)"
+FLOOR_MINIMAL = "floor: minimal Django project (no middleware, one JSON view), same server"
+FLOOR = "floor: /health/live through bin/serve, shipped settings and middleware"
 
-TARGETS = """\
-| target | measured | met |
-|---|---|---|
-| cache hit on movie detail at >= 0.7x the floor's requests per second | {hit_ratio:.2f}x | {hit_ok} |
-| uncached detail p50 at 1M ratings <= 1.5x its p50 at 10k | {detail_growth:.2f}x | {detail_ok} |
-| uncached list p50 at 1M ratings <= 1.5x its p50 at 10k | {list_growth:.2f}x | {list_ok} |
-| uncached top p50 at 1M ratings <= 1.5x its p50 at 10k | {top_growth:.2f}x | {top_ok} |
-| rating writes: p99 < 50 ms at 16 clients, zero errors, statistics exact afterwards \
-| p99 {write_p99:.1f} ms, {write_errors} errors; {recompute} | {write_ok} |
-| ml-latest-small import < 15 s | {small_import} | {small_ok} |
-| one million ratings imported < 60 s | {million_import} | {million_ok} |
-"""
+# SPEC section 11's request rows: (what, scenario names, minimum x the floor's requests/s).
+RATIO_TARGETS = [
+    ("cache hit: movie detail, with a bearer token", ["movie detail, cache hit"], 0.85),
+    ("cache hit: list page, with a bearer token", ["movie list, cache hit"], 0.85),
+    ("cache hit: top, with a bearer token", ["top list, cache hit"], 0.85),
+    ("cache hit: public rated list, with a bearer token", ["public rated list, cache hit"], 0.85),
+    ("cache miss: movie detail", ["movie detail, cache miss"], 0.35),
+    ("cache miss: list page (20 movies)", ["movie list, cache miss"], 0.2),
+]
+WRITES = [
+    "rating writes (PUT), fresh pairs, 16 clients",
+    "rating writes (PUT), repeated pairs (20 users x 20 movies), 16 clients",
+]
 
 
 def transfer_section(results: dict) -> str:
@@ -92,32 +94,44 @@ def main(path: str) -> None:
     smallest, largest = min(scaling, key=int), results["full_suite_ratings"]
 
     def growth(kind: str) -> float:
-        return scaling[str(largest)][kind]["p50_ms"] / scaling[smallest][kind]["p50_ms"]
+        base = scaling[smallest][kind]["p50_ms"]
+        return scaling[str(largest)][kind]["p50_ms"] / base if base else float("inf")
 
-    hit = scenarios["movie detail, cache hit"]["rps"] / floor_rps
-    writes = next(r for n, r in scenarios.items() if n.startswith("rating writes"))
-    write_errors = writes["errors"] + writes["non_2xx"]
     recompute = results.get("recompute_after_writes", "")
     small = imports.get("MovieLens ml-latest-small (100,836 ratings), first run")
     million = imports.get("1,000,000 synthetic ratings (MovieLens layout)")  # absent in trial runs
-    targets = TARGETS.format(
-        hit_ratio=hit,
-        hit_ok=yes(hit >= 0.7),
-        detail_growth=growth("detail"),
-        detail_ok=yes(growth("detail") <= 1.5),
-        list_growth=growth("list"),
-        list_ok=yes(growth("list") <= 1.5),
-        top_growth=growth("top"),
-        top_ok=yes(growth("top") <= 1.5),
-        write_p99=writes["p99_ms"],
-        write_errors=write_errors,
-        recompute=recompute,
-        write_ok=yes(writes["p99_ms"] < 50 and write_errors == 0 and "No drift" in recompute),
-        small_import=f"{small:.1f} s" if small else "not run (no sample)",
-        small_ok=yes(bool(small) and small < 15),
-        million_import=f"{million:.1f} s" if million else "not run",
-        million_ok=yes(bool(million) and million < 60),
+    target_rows = ["| measure (SPEC 11) | target | measured | met |", "|---|---|---|---|"]
+    floor_ratio = floor_rps / scenarios[FLOOR_MINIMAL]["rps"]
+    target_rows.append(
+        f"| floor: /health/live through the shipped server, settings and middleware against a minimal Django "
+        f"project on the same server | >= 0.8x | {floor_ratio:.2f}x | {yes(floor_ratio >= 0.8)} |"
     )
+    for what, names, minimum in RATIO_TARGETS:
+        ratio = min(scenarios[n]["rps"] for n in names) / floor_rps
+        target_rows.append(f"| {what} | >= {minimum}x the floor | {ratio:.2f}x | {yes(ratio >= minimum)} |")
+    for name in WRITES:
+        w = scenarios[name]
+        ratio, errors = w["rps"] / floor_rps, w["errors"] + w["non_2xx"]
+        ok = ratio >= 0.25 and w["p99_ms"] < 50 and errors == 0 and "No drift" in recompute
+        target_rows.append(
+            f"| {name}, bearer tokens | >= 0.25x the floor, p99 < 50 ms, statistics exact afterwards "
+            f"| {ratio:.2f}x, p99 {w['p99_ms']:.1f} ms, {errors} errors; {recompute} | {yes(ok)} |"
+        )
+    for kind in ("list", "detail", "top", "similar"):
+        if kind in scaling[smallest] and kind in scaling[str(largest)]:
+            g = growth(kind)
+            target_rows.append(
+                f"| uncached {kind}: p50 at {int(largest):,} ratings against {int(smallest):,} | <= 1.3x "
+                f"| {g:.2f}x | {yes(g <= 1.3)} |"
+            )
+    small_text = f"{small:.1f} s" if small else "not run (no sample)"
+    million_text = f"{million:.1f} s" if million else "not run"
+    target_rows.append(f"| import: ml-latest-small | < 10 s | {small_text} | {yes(bool(small) and small < 10)} |")
+    target_rows.append(f"| import: 1M ratings | < 45 s | {million_text} | {yes(bool(million) and million < 45)} |")
+    targets = "\n".join(target_rows) + "\n"
+    server_rows = server_table(results.get("servers", {}))
+    load = results.get("load", {})
+    load_text = "; ".join(f"{k}: {' / '.join(f'{x:.1f}' for x in v)}" for k, v in load.items())
     import_rows = ["| import | seconds |", "|---|---|"] + [f"| {n} | {s:.1f} |" for n, s in imports.items()]
     similarity = results.get("similarity", {})
     similarity_rows = ["| ratings | build seconds | peak memory (MiB) |", "|---|---|---|"] + [
@@ -130,22 +144,40 @@ def main(path: str) -> None:
     text = f"""# Benchmarks
 
 Measured by `make bench` (bench/run.py) on {results["machine"]}. Everything runs on that one
-machine over loopback: PostgreSQL 15, Redis, gunicorn with production settings (sync workers,
-(2 x cores) + 1 of them) and the load generator, wrk, with {results["connections"]} connections
-from 2 threads. The whole run took {results["total_seconds"] / 60:.1f} minutes.
+machine over loopback: PostgreSQL 15 (fsync on), Redis, the shipped server (`bin/serve`:
+gunicorn with config/server.py's gthread workers, {results.get("workers", "?")} of them) with production
+settings and the request log on (one JSON line per request, as shipped), and the load generator,
+wrk, with {results["connections"]} keep-alive connections from 2 threads and a bearer token on
+every request. The whole run took {results["total_seconds"] / 60:.1f} minutes.
 Raw figures: `bench-results/results.json`.
+
+**Read the ratios, not the absolute numbers.** The machine is shared (about eight engineers'
+builds, tests and benchmarks on {results["machine"].split(" ")[0]} cores), so absolute
+requests per second move from run to run; every target is a ratio to the floor measured in the
+same run, minutes apart, under the same load. Load average (1 / 5 / 15 min) during this run:
+{load_text}.
 
 ## Targets
 
 {targets}
 ## Requests at {full:,} ratings
 
-The floor is a bare Django JSON view behind the same server and middleware (request ids, request
-log, version headers, security, WhiteNoise, sessions, conditional GET): the stack's own limit.
+Two floors, measured side by side on the same server (gunicorn, config/server.py, the same
+worker count and options): a minimal Django project (`bench/floor`: no apps, no middleware,
+one JSON view) and the shipped `/health/live` through `bin/serve` with production settings and
+every middleware. Their ratio is the floor target; every other ratio is to the shipped floor.
 "Cache miss" requests add a parameter that no other request uses, so each one runs the view,
 queries PostgreSQL and stores a new entry.
 
 {chr(10).join(rows)}
+
+## The server
+
+The shipped gthread workers against gunicorn's sync workers, the same worker count, each with
+keep-alive connections and with a new connection per request (`Connection: close`), on the
+minimal Django floor, `/health/live`, a cache hit and a rating write (shorter runs than above).
+
+{server_rows}
 
 ## How uncached latency grows with the data
 
@@ -207,6 +239,19 @@ Profiles taken in-process with cProfile on the same 1M-rating dataset, one reque
   the rest is the ORM's prefetch machinery and DRF serializing 20 movies.
 """
     (ROOT / "BENCHMARKS.md").write_text(text)
+
+
+def server_table(servers: dict) -> str:
+    """One row per run, one column (req/s / p99) per server."""
+    if not servers:
+        return "(not measured in this run)"
+    names = list(servers)
+    head = "| run | " + " | ".join(f"{n}: req/s / p99 ms" for n in names) + " |"
+    rows = [head, "|---|" + "---|" * len(names)]
+    for run in servers[names[0]]:
+        cells = [f"{r['rps']:.0f} / {r['p99_ms']:.1f}" if (r := servers[n].get(run)) else "-" for n in names]
+        rows.append(f"| {run} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
 
 
 def plot(scaling: dict) -> None:

@@ -17,9 +17,6 @@ datasets with `manage.py generate_dataset`, and drives it with wrk at fixed conc
 - the similar-movie model's build (`manage.py build_similarities`) after each of those imports and
   at each size of the scaling series: wall time and the build process's peak resident memory
   (`--similarity-only` runs just the imports and their builds).
-- a user's ratings in and out (SPEC section 13) through the server: the export of 50,000
-  ratings (CSV and JSON) and the import of a 10,000-row Letterboxd file (first run, then again
-  with nothing to change). `BENCH_ONLY=transfers` runs only these.
 
 Writes BENCHMARKS.md and docs/bench-latency.png, and cleans up after itself.
 """
@@ -31,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -53,21 +49,26 @@ FULL_SUITE_SCALE = min(1_000_000, max(SCALES))
 MOVIELENS_DIR = Path(os.environ.get("MOVIELENS_DIR", ROOT.parent / "shared/data/movielens/ml-latest-small"))
 WORKERS = 2 * (os.cpu_count() or 1) + 1
 IMPORT_RATINGS = int(os.environ.get("BENCH_IMPORT_RATINGS", "1000000"))
-EXPORT_RATINGS = 50_000
-IMPORT_ROWS = 10_000
+COMPARE = os.environ.get("BENCH_COMPARE_DURATION", "5s")  # each run of the server comparison
+FLOOR_MINIMAL = "floor: minimal Django project (no middleware, one JSON view), same server"
+FLOOR_SHIPPED = "floor: /health/live through bin/serve, shipped settings and middleware"
+WRITES_FRESH = "rating writes (PUT), fresh pairs, 16 clients"
+WRITES_REPEATED = "rating writes (PUT), repeated pairs (20 users x 20 movies), 16 clients"
 
 
 class Bench:
     def __init__(self) -> None:
         # fsync on: the benchmark measures durable writes, as production makes them.
-        self.stack = Stack("bench", PG_FSYNC="on", BENCH_FLOOR="1")
+        # LOG_LEVEL INFO: every request writes its JSON log line (to the server's log file), as shipped.
+        self.stack = Stack("bench", PG_FSYNC="on", BENCH_FLOOR="1", LOG_LEVEL="INFO", LOG_FORMAT="json")
         self.port = self.stack.port
         self.results: dict[str, Any] = {
             "scenarios": {},
             "scaling": {},
             "imports": {},
             "similarity": {},
-            "transfers": {},
+            "servers": {},
+            "load": {},
         }
 
     # --- services and server ------------------------------------------------------------
@@ -106,12 +107,13 @@ class Bench:
         self.results["similarity"][name] = {"seconds": seconds, "peak_rss_mib": peak_mib}
         log(f"  similar-movie model, {name}: {seconds:.1f} s, peak memory {peak_mib:.0f} MiB")
 
-    def start_server(self, **env: str) -> None:
-        """bin/serve through the shared stack; `env` adds variables for this server only."""
+    def start_server(self, *options: str, **env: str) -> None:
+        """bin/serve through the shared stack; `options` go to gunicorn, `env` adds variables for
+        this server only."""
         saved = dict(self.stack.env)
         self.stack.env.update(env)
         try:
-            self.stack.start_server(WORKERS)
+            self.stack.start_server(WORKERS, *options)
         finally:
             self.stack.env = saved
 
@@ -122,7 +124,9 @@ class Bench:
         self.stack.stop()
 
     # --- measuring ----------------------------------------------------------------------
-    def wrk(self, script: str, connections: int = CONNECTIONS, duration: str = DURATION, **env: str) -> dict[str, Any]:
+    def wrk(
+        self, script: str, connections: int = CONNECTIONS, duration: str = DURATION, port: int = 0, **env: str
+    ) -> dict[str, Any]:
         command = [
             "wrk",
             "-t2",
@@ -132,7 +136,7 @@ class Bench:
             "10s",
             "-s",
             str(LUA / script),
-            f"http://127.0.0.1:{self.port}",
+            f"http://127.0.0.1:{port or self.port}",
         ]
         out = subprocess.run(command, env={**self.stack.env, **env}, check=True, capture_output=True, text=True).stdout
         result = json.loads(
@@ -142,9 +146,17 @@ class Bench:
         result["p50_ms"], result["p99_ms"] = result["p50_us"] / 1000, result["p99_us"] / 1000
         return result
 
-    def get(self, path: str, *, bust: bool, connections: int = CONNECTIONS, duration: str = DURATION) -> dict[str, Any]:
+    def get(
+        self, path: str, *, bust: bool, connections: int = CONNECTIONS, duration: str = DURATION, **env: Any
+    ) -> dict[str, Any]:
         return self.wrk(
-            "get.lua", connections, duration, BENCH_PATH=path, BENCH_MOVIES=str(MOVIES), BENCH_BUST="1" if bust else "0"
+            "get.lua",
+            connections,
+            duration,
+            BENCH_PATH=path,
+            BENCH_MOVIES=str(MOVIES),
+            BENCH_BUST="1" if bust else "0",
+            **env,
         )
 
     def load_dataset(self, ratings: int) -> float:
@@ -188,42 +200,130 @@ class Bench:
                 self.full_suite()
             self.stop_server()
 
-    def full_suite(self) -> None:
-        log(f"full suite at {FULL_SUITE_SCALE:,} ratings")
-        self.results["full_suite_ratings"] = FULL_SUITE_SCALE
-        scenarios = {
-            "floor (bare Django JSON view)": lambda: self.wrk("get.lua", BENCH_PATH="/api/_floor", BENCH_BUST="0"),
-            "movie detail, cache hit": lambda: self.get("/api/movies/42/", bust=False),
-            "movie detail, cache miss": lambda: self.get("/api/movies/%d/", bust=True),
-            "movie list, cache hit": lambda: self.get("/api/movies/?ordering=-weighted_rating", bust=False),
-            "movie list, cache miss": lambda: self.get("/api/movies/?ordering=-weighted_rating", bust=True),
-            "top list, cache miss": lambda: self.get("/api/movies/top/", bust=True),
-        }
-        for name, run in scenarios.items():
-            self.results["scenarios"][name] = result = run()
-            log(
-                f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-                f"errors {result['errors'] + result['non_2xx']}"
-            )
+    # --- the full suite: SPEC 11's rows, the floor pair, the server comparison ----------------
+    def mint_tokens(self) -> Path:
+        """Access tokens of 2,000 synthetic users, one per line, as `bench/lua/*.lua` read them."""
         tokens = self.stack.dir / "tokens.txt"
         code = (
             "from rest_framework_simplejwt.tokens import AccessToken\n"
             "from users.models import User\n"
-            f"users = User.objects.filter(username__startswith='synthetic-').order_by('pk')[:2000]\n"
+            "users = User.objects.filter(username__startswith='synthetic-').order_by('pk')[:2000]\n"
             f"open({str(tokens)!r}, 'w').write('\\n'.join(str(AccessToken.for_user(u)) for u in users))\n"
         )
         self.manage("shell", "-c", code)
-        name = "rating writes (PUT), 16 clients"
-        self.results["scenarios"][name] = result = self.wrk(
-            "put_rating.lua", BENCH_TOKENS=str(tokens), BENCH_MOVIES=str(MOVIES)
-        )
+        return tokens
+
+    def minimal_django_floor(self, duration: str = DURATION, **env: Any) -> dict[str, Any]:
+        """bench/floor (a minimal Django project: no middleware, one JSON view) on the same server:
+        gunicorn with the shipped config/server.py, the same worker count, the same options."""
+        port = harness.free_ports(1)[0]
+        command = [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--config",
+            str(ROOT / "config" / "server.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--log-level",
+            "warning",
+            *self.server_options,
+            "bench.floor.wsgi:application",
+        ]
+        server = subprocess.Popen(command, cwd=ROOT, env=self.stack.env, stderr=subprocess.DEVNULL)
+        try:
+            if harness.wait_until(lambda: harness.call(port, "GET", "/health/live").status == 200, 30) is None:
+                raise RuntimeError("the minimal Django floor never answered")
+            time.sleep(1)  # every worker booted
+            return self.wrk("get.lua", duration=duration, port=port, BENCH_PATH="/health/live", BENCH_BUST="0", **env)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    def measure(self, table: dict[str, Any], name: str, run: Any) -> dict[str, Any]:
+        table[name] = result = run()
         log(
             f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
             f"errors {result['errors'] + result['non_2xx']}"
         )
+        return result
+
+    def full_suite(self) -> None:
+        log(f"full suite at {FULL_SUITE_SCALE:,} ratings")
+        self.results["full_suite_ratings"] = FULL_SUITE_SCALE
+        self.results["load"]["full suite start"] = os.getloadavg()
+        tokens = self.mint_tokens()
+        token = tokens.read_text().splitlines()[0]  # a logged-in app sends its token even to public reads
+        self.server_options: list[str] = []
+        bearer: dict[str, Any] = {"BENCH_TOKEN": token}
+        self.get("/api/movies/42/", bust=False, duration="2s", **bearer)  # fill the entries the hits read
+        for path in ("/api/movies/", "/api/movies/top/", "/api/users/synthetic-1/ratings/"):
+            self.get(path, bust=False, duration="1s", **bearer)
+        writes: dict[str, Any] = {"BENCH_TOKENS": str(tokens)}
+        scenarios = {
+            FLOOR_MINIMAL: lambda: self.minimal_django_floor(**bearer),
+            FLOOR_SHIPPED: lambda: self.get("/health/live", bust=False, **bearer),
+            "movie detail, cache hit": lambda: self.get("/api/movies/42/", bust=False, **bearer),
+            "movie list, cache hit": lambda: self.get("/api/movies/", bust=False, **bearer),
+            "top list, cache hit": lambda: self.get("/api/movies/top/", bust=False, **bearer),
+            "public rated list, cache hit": lambda: self.get("/api/users/synthetic-1/ratings/", bust=False, **bearer),
+            "movie detail, cache miss": lambda: self.get("/api/movies/%d/", bust=True, **bearer),
+            "movie list, cache miss": lambda: self.get("/api/movies/", bust=True, **bearer),
+            "top list, cache miss": lambda: self.get("/api/movies/top/", bust=True, **bearer),
+            WRITES_FRESH: lambda: self.wrk("put_rating.lua", BENCH_MOVIES=str(MOVIES), **writes),
+            WRITES_REPEATED: lambda: self.wrk("put_rating.lua", BENCH_MOVIES="20", BENCH_USERS="20", **writes),
+        }
+        for name, run in scenarios.items():
+            self.measure(self.results["scenarios"], name, run)
+        self.results["load"]["full suite end"] = os.getloadavg()
         self.results["recompute_after_writes"] = self.manage("recompute_statistics").strip()
         log(f"  after the writes: {self.results['recompute_after_writes']}")
+        self.server_comparison(token, tokens)
         self.metrics_overhead()
+
+    def server_comparison(self, token: str, tokens: Path) -> None:
+        """The shipped gthread workers against gunicorn's sync workers, same worker count, with
+        and without keep-alive, on the floor, a cache hit and a write (shorter runs)."""
+        servers: dict[str, list[str]] = {
+            "gunicorn gthread (shipped)": [],
+            "gunicorn sync": ["--worker-class", "sync", "--threads", "1"],
+        }
+        for server, options in servers.items():
+            self.stop_server()
+            self.server_options = options
+            self.start_server(*options)
+            for path in ("/health/live", "/api/movies/42/"):  # every thread's connections open
+                self.get(path, bust=False, duration="2s", BENCH_TOKEN=token)
+            rows: dict[str, Any] = {}
+            for keepalive in (True, False):
+                close: dict[str, Any] = {} if keepalive else {"BENCH_CLOSE": "1"}
+                env: dict[str, Any] = {"BENCH_TOKEN": token, **close}
+                suffix = "keep-alive" if keepalive else "new connection per request"
+                log(f"server comparison: {server}, {suffix}")
+                runs = {
+                    f"minimal Django floor, {suffix}": lambda env=env: self.minimal_django_floor(
+                        duration=COMPARE, **env
+                    ),
+                    f"/health/live, {suffix}": lambda env=env: self.get(
+                        "/health/live", bust=False, duration=COMPARE, **env
+                    ),
+                    f"movie detail cache hit, {suffix}": lambda env=env: self.get(
+                        "/api/movies/42/", bust=False, duration=COMPARE, **env
+                    ),
+                    f"rating write, {suffix}": lambda close=close: self.wrk(
+                        "put_rating.lua",
+                        duration=COMPARE,
+                        BENCH_MOVIES=str(MOVIES),
+                        BENCH_TOKENS=str(tokens),
+                        **close,
+                    ),
+                }
+                for name, run in runs.items():
+                    self.measure(rows, name, run)
+            self.results["servers"][server] = rows
+        self.server_options = []
+        self.stop_server()
+        self.start_server()
 
     def metrics_overhead(self) -> None:
         """The floor and the liveness probe with metrics recorded and without, on the same server."""
@@ -276,109 +376,20 @@ class Bench:
         for name, seconds in self.results["imports"].items():
             log(f"  import {name}: {seconds:.1f} s")
 
-    def transfers(self) -> None:
-        """A user's ratings out (export of EXPORT_RATINGS) and in (import of IMPORT_ROWS), over HTTP."""
-        log(f"ratings export ({EXPORT_RATINGS:,}) and import ({IMPORT_ROWS:,} rows)")
-        self.reset_database()
-        self.manage("generate_dataset", "--movies", str(EXPORT_RATINGS + 5000), "--users", "200", "--ratings", "10000")
-        setup = self.stack.dir / "transfers.json"
-        code = f"""
-import csv, io, json
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from django.db.models import Count
-from rest_framework_simplejwt.tokens import AccessToken
-from movies.models import Movie
-from ratings.services import RatingWrite, ratings_bulk_upsert
-from users.models import User
-
-exporter = User.objects.create_user("bench-export", "export@example.com", None)
-importer = User.objects.create_user("bench-import", "import@example.com", None)
-start = datetime(2020, 1, 1, tzinfo=UTC)
-ids = list(Movie.objects.order_by("pk").values_list("pk", flat=True)[:{EXPORT_RATINGS}])
-moments = [start + timedelta(minutes=n) for n in range(len(ids))]
-writes = [
-    RatingWrite(pk, Decimal(1 + n % 9) / 2, f'review {{n}}, "quoted"', moments[n], moments[n])
-    for n, pk in enumerate(ids)
-]
-ratings_bulk_upsert(user=exporter, ratings=writes)
-out = io.StringIO()
-rows = csv.writer(out)
-rows.writerow(["Date", "Name", "Year", "Letterboxd URI", "Rating"])
-single = Movie.objects.values("title", "year").annotate(n=Count("id")).filter(n=1)  # findable by title and year
-for n, (title, year) in enumerate(single.order_by("title", "year").values_list("title", "year")[:{IMPORT_ROWS}]):
-    day = f"2021-{{1 + n % 12:02d}}-{{1 + n % 28:02d}}"
-    rows.writerow([day, title, year or "", "https://boxd.it/x", (1 + n % 10) / 2])
-json.dump({{"export": str(AccessToken.for_user(exporter)), "import": str(AccessToken.for_user(importer)),
-           "file": out.getvalue()}}, open({str(setup)!r}, "w"))
-"""
-        self.manage("shell", "-c", code)
-        data = json.loads(setup.read_text())
-        self.manage("shell", "-c", "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')")
-        self.start_server()
-        base = f"http://127.0.0.1:{self.port}/api/users/me/ratings"
-        for _ in range(2 * WORKERS):  # every worker loaded and connected before anything is timed
-            warm_up = urllib.request.Request(
-                f"{base}/?page_size=1", headers={"Authorization": f"Bearer {data['export']}"}
-            )
-            urllib.request.urlopen(warm_up, timeout=30).read()
-        for fmt in ("csv", "json"):
-            request = urllib.request.Request(
-                f"{base}/export/?format={fmt}", headers={"Authorization": f"Bearer {data['export']}"}
-            )
-            started = time.perf_counter()
-            with urllib.request.urlopen(request, timeout=120) as response:
-                size = sum(len(chunk) for chunk in iter(lambda: response.read(65536), b""))
-            seconds = time.perf_counter() - started
-            self.results["transfers"][f"export of {EXPORT_RATINGS:,} ratings, {fmt.upper()} ({size / 1e6:.1f} MB)"] = (
-                seconds
-            )
-        boundary = "benchboundary7MA4YWxkTrZu0gW"
-        body = (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="ratings.csv"\r\n'
-            f"Content-Type: text/csv\r\n\r\n{data['file']}\r\n--{boundary}--\r\n"
-        ).encode()
-        for run in ("first run", "second run (nothing to change)"):
-            request = urllib.request.Request(
-                f"{base}/import/",
-                data=body,
-                method="POST",
-                headers={
-                    "Authorization": f"Bearer {data['import']}",
-                    "Content-Type": f"multipart/form-data; boundary={boundary}",
-                },
-            )
-            started = time.perf_counter()
-            with urllib.request.urlopen(request, timeout=120) as response:
-                report = json.loads(response.read())
-            seconds = time.perf_counter() - started
-            counts = f"created {report['created']:,}, updated {report['updated']:,}, unchanged {report['unchanged']:,}"
-            counts += f", unmatched {len(report['unmatched']):,}, invalid {len(report['invalid']):,}"
-            self.results["transfers"][f"import of {IMPORT_ROWS:,} Letterboxd rows, {run}: {counts}"] = seconds
-        self.stop_server()
-        self.results["transfers_recompute"] = self.manage("recompute_statistics").strip()
-        for name, seconds in self.results["transfers"].items():
-            log(f"  {name}: {seconds:.2f} s")
-        log(f"  after the import: {self.results['transfers_recompute']}")
-
 
 def main() -> int:
     if shutil.which("wrk") is None:
         log("installing wrk")
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
     bench = Bench()
+    bench.results["load"]["start"] = os.getloadavg()
     started = time.perf_counter()
     similarity_only = "--similarity-only" in sys.argv[1:]
     try:
         bench.start_services()
-        if os.environ.get("BENCH_ONLY") == "transfers":
-            bench.transfers()
-        else:
-            if not similarity_only:
-                bench.scaling_series()
-            bench.imports()
-            if not similarity_only:
-                bench.transfers()
+        if not similarity_only:
+            bench.scaling_series()
+        bench.imports()
     finally:
         bench.cleanup()
     if similarity_only:
@@ -390,12 +401,10 @@ def main() -> int:
     bench.results["total_seconds"] = time.perf_counter() - started
     bench.results["machine"] = describe_machine()
     bench.results["connections"] = CONNECTIONS
+    bench.results["workers"] = WORKERS
+    bench.results["load"]["end"] = os.getloadavg()
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
-    if os.environ.get("BENCH_ONLY"):  # a partial run: keep its figures, leave BENCHMARKS.md alone
-        (out / "transfers.json").write_text(json.dumps(bench.results, indent=2))
-        log(f"done in {bench.results['total_seconds'] / 60:.1f} minutes: see bench-results/transfers.json")
-        return 0
     (out / "results.json").write_text(json.dumps(bench.results, indent=2))
     subprocess.run([PYTHON, ROOT / "bench" / "report.py", out / "results.json"], check=True)
     log(f"done in {bench.results['total_seconds'] / 60:.1f} minutes: see BENCHMARKS.md")
