@@ -140,6 +140,8 @@ def main(path: str) -> None:
     metrics_section = metrics_overhead(results.get("metrics_overhead"))
 
     plot(scaling)
+    # Findings from profiles of the targets not met, kept beside the code (bench/analysis.md).
+    analysis = (ROOT / "bench" / "analysis.md").read_text()
     full = int(largest)
     text = f"""# Benchmarks
 
@@ -203,40 +205,7 @@ neighbours, swap in); peak memory is the resident set of that process. Targets: 
 {transfer_section(results)}
 
 {metrics_section}
-## Where the time goes (the targets not met)
-
-Profiles taken in-process with cProfile on the same 1M-rating dataset, one request at a time
-(no queueing), on the same machine:
-
-- **Cache hit against the floor.** A hit runs everything the floor runs plus DRF's dispatch
-  (request wrapping, content negotiation, version negotiation, authentication, permissions)
-  and one Redis round trip (a Lua script reads the tag generations, derives the key and returns
-  the entry). In-process that is about 0.4 ms more than the floor's 0.7 ms. The first version
-  made two round trips (generations, then entry) and measured 0.39x; one round trip and raw
-  bytes instead of pickles brought it to about 0.7x (0.67x for detail, 0.72x for list in this
-  run; the two differ only by run-to-run noise, they take the same path). What is left is DRF's
-  own dispatch, which the specification requires on every hit.
-- **Rating writes at 16 clients.** One write is about 11 ms of work when the machine is idle:
-  ten SQL statements (the token's user, the movie, the user-row lock, the existing rating, the
-  insert or update, the movie and user counters, the commit, the movie re-read for the body)
-  take about 5 ms, DRF and the serializers about 6 ms. The first write by a user after a bulk
-  load also reads cold index pages (about 50 ms). wrk's 16 connections are a closed loop, so by
-  Little's law latency = 16 / throughput: with wrk, PostgreSQL (fsync on), Redis and five
-  gunicorn workers sharing 2 cores, throughput settles near 150 writes/s and p99 near 150 ms.
-  Meeting 50 ms at 16 clients needs about 3x less work per write: folding the lock, the read,
-  the upsert and the counter updates into one `INSERT ... ON CONFLICT ... RETURNING` statement,
-  and returning the movie's counters from that statement instead of re-reading them.
-- **Top list growth.** Top ranks by the exact weighted rating, which depends on the catalogue
-  mean C, so no index can hold the order: PostgreSQL computes the expression for every movie
-  with at least `min_ratings` ratings and keeps the best 20 in a bounded heap. The cost follows
-  the number of rated movies, not the number of ratings: with 10,000 movies it grows from the
-  movies rated at 10k ratings to all 10,000 at 1M and then stays flat. A column holding the
-  weighted rating, rewritten when C is recomputed (once a minute) and on each write to that
-  movie, with an index, would make top read only `limit` rows.
-- **Uncached list and detail** stay flat from 10k to 1M ratings (statistics are stored on the
-  movie; only the detail's distribution reads the ratings table, through the (movie, score)
-  index). An uncached list costs about 12 ms in-process: SQL about 4 ms (count, page, genres),
-  the rest is the ORM's prefetch machinery and DRF serializing 20 movies.
+{analysis}
 """
     (ROOT / "BENCHMARKS.md").write_text(text)
 
