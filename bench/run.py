@@ -2,14 +2,18 @@
 """`make bench`: measure the service against the floor of its own stack (SPEC section 11).
 
 Starts the harness stack (`.ci/stack.py`: a throwaway PostgreSQL and Redis, and the production
-server through bin/serve with (2 x cores) + 1 sync workers, the count gunicorn's docs recommend)
+server through bin/serve with (2 x cores) + 1 gthread workers, the count gunicorn's docs recommend)
 on loopback, loads synthetic
 datasets with `manage.py generate_dataset`, and drives it with wrk at fixed concurrency:
 
-- the floor: a bare Django JSON view on the same server and middleware (`BENCH_FLOOR=1`);
-- movie detail and movie list, cache hit and cache miss; top list, cache miss;
-- rating writes (PUT) spread over many users and movies, then a statistics recompute that must
-  find zero drift;
+- two floors on the same server (gunicorn, config/server.py, the same workers): a minimal Django
+  project (bench/floor) and the shipped /health/live through bin/serve;
+- with a bearer token on every request: cache hits on movie detail, list, top and a public rated
+  list; cache misses on detail, list and top;
+- rating writes (PUT), fresh and repeated pairs, then a statistics recompute that must find zero
+  drift;
+- the server comparison: gthread (shipped) against sync workers, with and without keep-alive;
+- the floor and /health/live with metrics on and off (`BENCH_FLOOR=1` mounts /api/_floor);
 - a scaling series of uncached list, detail, top and similar-movies latency at 10k, 100k and 1M ratings
   (and 10M with BENCH_SCALE=large);
 - import time of the shared MovieLens sample and of one million synthetic ratings (written in
@@ -17,6 +21,9 @@ datasets with `manage.py generate_dataset`, and drives it with wrk at fixed conc
 - the similar-movie model's build (`manage.py build_similarities`) after each of those imports and
   at each size of the scaling series: wall time and the build process's peak resident memory
   (`--similarity-only` runs just the imports and their builds).
+- a user's ratings in and out (SPEC section 13) through the server: the export of 50,000
+  ratings (CSV and JSON) and the import of a 10,000-row Letterboxd file (first run, then again
+  with nothing to change). `BENCH_ONLY=transfers` runs only these.
 
 Writes BENCHMARKS.md and docs/bench-latency.png, and cleans up after itself.
 """
@@ -28,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +62,8 @@ FLOOR_MINIMAL = "floor: minimal Django project (no middleware, one JSON view), s
 FLOOR_SHIPPED = "floor: /health/live through bin/serve, shipped settings and middleware"
 WRITES_FRESH = "rating writes (PUT), fresh pairs, 16 clients"
 WRITES_REPEATED = "rating writes (PUT), repeated pairs (20 users x 20 movies), 16 clients"
+EXPORT_RATINGS = 50_000
+IMPORT_ROWS = 10_000
 
 
 class Bench:
@@ -67,6 +77,7 @@ class Bench:
             "scaling": {},
             "imports": {},
             "similarity": {},
+            "transfers": {},
             "servers": {},
             "load": {},
         }
@@ -376,6 +387,91 @@ class Bench:
         for name, seconds in self.results["imports"].items():
             log(f"  import {name}: {seconds:.1f} s")
 
+    def transfers(self) -> None:
+        """A user's ratings out (export of EXPORT_RATINGS) and in (import of IMPORT_ROWS), over HTTP."""
+        log(f"ratings export ({EXPORT_RATINGS:,}) and import ({IMPORT_ROWS:,} rows)")
+        self.reset_database()
+        self.manage("generate_dataset", "--movies", str(EXPORT_RATINGS + 5000), "--users", "200", "--ratings", "10000")
+        setup = self.stack.dir / "transfers.json"
+        code = f"""
+import csv, io, json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from django.db.models import Count
+from rest_framework_simplejwt.tokens import AccessToken
+from movies.models import Movie
+from ratings.services import RatingWrite, ratings_bulk_upsert
+from users.models import User
+
+exporter = User.objects.create_user("bench-export", "export@example.com", None)
+importer = User.objects.create_user("bench-import", "import@example.com", None)
+start = datetime(2020, 1, 1, tzinfo=UTC)
+ids = list(Movie.objects.order_by("pk").values_list("pk", flat=True)[:{EXPORT_RATINGS}])
+moments = [start + timedelta(minutes=n) for n in range(len(ids))]
+writes = [
+    RatingWrite(pk, Decimal(1 + n % 9) / 2, f'review {{n}}, "quoted"', moments[n], moments[n])
+    for n, pk in enumerate(ids)
+]
+ratings_bulk_upsert(user=exporter, ratings=writes)
+out = io.StringIO()
+rows = csv.writer(out)
+rows.writerow(["Date", "Name", "Year", "Letterboxd URI", "Rating"])
+single = Movie.objects.values("title", "year").annotate(n=Count("id")).filter(n=1)  # findable by title and year
+for n, (title, year) in enumerate(single.order_by("title", "year").values_list("title", "year")[:{IMPORT_ROWS}]):
+    day = f"2021-{{1 + n % 12:02d}}-{{1 + n % 28:02d}}"
+    rows.writerow([day, title, year or "", "https://boxd.it/x", (1 + n % 10) / 2])
+json.dump({{"export": str(AccessToken.for_user(exporter)), "import": str(AccessToken.for_user(importer)),
+           "file": out.getvalue()}}, open({str(setup)!r}, "w"))
+"""
+        self.manage("shell", "-c", code)
+        data = json.loads(setup.read_text())
+        self.manage("shell", "-c", "from django.db import connection; connection.cursor().execute('VACUUM ANALYZE')")
+        self.start_server()
+        base = f"http://127.0.0.1:{self.port}/api/users/me/ratings"
+        for _ in range(2 * WORKERS):  # every worker loaded and connected before anything is timed
+            warm_up = urllib.request.Request(
+                f"{base}/?page_size=1", headers={"Authorization": f"Bearer {data['export']}"}
+            )
+            urllib.request.urlopen(warm_up, timeout=30).read()
+        for fmt in ("csv", "json"):
+            request = urllib.request.Request(
+                f"{base}/export/?format={fmt}", headers={"Authorization": f"Bearer {data['export']}"}
+            )
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=120) as response:
+                size = sum(len(chunk) for chunk in iter(lambda: response.read(65536), b""))
+            seconds = time.perf_counter() - started
+            self.results["transfers"][f"export of {EXPORT_RATINGS:,} ratings, {fmt.upper()} ({size / 1e6:.1f} MB)"] = (
+                seconds
+            )
+        boundary = "benchboundary7MA4YWxkTrZu0gW"
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="ratings.csv"\r\n'
+            f"Content-Type: text/csv\r\n\r\n{data['file']}\r\n--{boundary}--\r\n"
+        ).encode()
+        for run in ("first run", "second run (nothing to change)"):
+            request = urllib.request.Request(
+                f"{base}/import/",
+                data=body,
+                method="POST",
+                headers={
+                    "Authorization": f"Bearer {data['import']}",
+                    "Content-Type": f"multipart/form-data; boundary={boundary}",
+                },
+            )
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=120) as response:
+                report = json.loads(response.read())
+            seconds = time.perf_counter() - started
+            counts = f"created {report['created']:,}, updated {report['updated']:,}, unchanged {report['unchanged']:,}"
+            counts += f", unmatched {len(report['unmatched']):,}, invalid {len(report['invalid']):,}"
+            self.results["transfers"][f"import of {IMPORT_ROWS:,} Letterboxd rows, {run}: {counts}"] = seconds
+        self.stop_server()
+        self.results["transfers_recompute"] = self.manage("recompute_statistics").strip()
+        for name, seconds in self.results["transfers"].items():
+            log(f"  {name}: {seconds:.2f} s")
+        log(f"  after the import: {self.results['transfers_recompute']}")
+
 
 def main() -> int:
     if shutil.which("wrk") is None:
@@ -387,9 +483,14 @@ def main() -> int:
     similarity_only = "--similarity-only" in sys.argv[1:]
     try:
         bench.start_services()
-        if not similarity_only:
-            bench.scaling_series()
-        bench.imports()
+        if os.environ.get("BENCH_ONLY") == "transfers":
+            bench.transfers()
+        else:
+            if not similarity_only:
+                bench.scaling_series()
+            bench.imports()
+            if not similarity_only:
+                bench.transfers()
     finally:
         bench.cleanup()
     if similarity_only:
@@ -405,6 +506,10 @@ def main() -> int:
     bench.results["load"]["end"] = os.getloadavg()
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
+    if os.environ.get("BENCH_ONLY"):  # a partial run: keep its figures, leave BENCHMARKS.md alone
+        (out / "transfers.json").write_text(json.dumps(bench.results, indent=2))
+        log(f"done in {bench.results['total_seconds'] / 60:.1f} minutes: see bench-results/transfers.json")
+        return 0
     (out / "results.json").write_text(json.dumps(bench.results, indent=2))
     subprocess.run([PYTHON, ROOT / "bench" / "report.py", out / "results.json"], check=True)
     log(f"done in {bench.results['total_seconds'] / 60:.1f} minutes: see BENCHMARKS.md")
