@@ -268,11 +268,9 @@ SKIP_BROWSER_MIDDLEWARE_PREFIXES = ("/api/", "/health/")
 
 
 class _BrowserPagesOnly:
-    get_response: Callable[[HttpRequest], HttpResponse]
-
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info.startswith(SKIP_BROWSER_MIDDLEWARE_PREFIXES):
-            return self.get_response(request)
+            return self.get_response(request)  # type: ignore[attr-defined]
         return super().__call__(request)  # type: ignore[misc]
 
 

@@ -134,7 +134,7 @@ def rating_put(*, user: User, movie_id: int, score: Decimal, review: str) -> tup
         rating.movie = Movie.objects.get(pk=movie_id)
         return rating, created
     now = timezone.now()
-    params = {"user": user.pk, "movie": movie_id, "score": score, "review": review, "now": now}
+    params: dict[str, Any] = {"user": user.pk, "movie": movie_id, "score": score, "review": review, "now": now}
     with transaction.atomic():
         _lock_user(user.pk)
         with connection.cursor() as cursor:

@@ -35,6 +35,7 @@ def assert_stored_values_are_exact() -> None:
         if expected is None:
             assert movie.weighted_rating is None
         else:
+            assert movie.weighted_rating is not None
             assert abs(movie.weighted_rating - expected) < Decimal("1e-25"), movie
 
 
