@@ -11,7 +11,6 @@ from django.contrib.auth import middleware as auth
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
 from django.http import HttpRequest, HttpResponse
-from django.middleware import csrf
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
@@ -259,7 +258,7 @@ def _problem_for(response: HttpResponse) -> HttpResponse:
 
 
 # --- Browser-page middleware that skips the API ------------------------------------------------
-# Sessions, CSRF cookies, `request.user` from the session and flash messages serve the admin (and
+# Sessions, `request.user` from the session and flash messages serve the admin (and
 # any other browser page); the API authenticates every request itself (DRF, bearer tokens, its
 # views CSRF-exempt) and never reads a session, and the health probes need none of it. These
 # subclasses (the admin's system checks accept subclasses) pass requests under these prefixes
@@ -276,10 +275,6 @@ class _BrowserPagesOnly:
 
 class SessionMiddleware(_BrowserPagesOnly, sessions.SessionMiddleware):
     """Django's SessionMiddleware, for browser pages only."""
-
-
-class CsrfViewMiddleware(_BrowserPagesOnly, csrf.CsrfViewMiddleware):
-    """Django's CsrfViewMiddleware, for browser pages only."""
 
 
 class AuthenticationMiddleware(_BrowserPagesOnly, auth.AuthenticationMiddleware):
