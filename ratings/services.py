@@ -145,6 +145,7 @@ def rating_put(*, user: User, movie_id: int, score: Decimal, review: str) -> tup
         _, title, year, count, total, rating_id, rated_at, updated_at, created, changed = row
         if changed:
             _invalidate_caches_of(movie_id=movie_id, username=user.username)
+            count_rating_write("create" if created else "update")
     movie = Movie(pk=movie_id, title=title, year=year, ratings_count=count, ratings_sum=total)
     rating = Rating(
         pk=rating_id, user=user, movie=movie, score=score, review=review, rated_at=rated_at, updated_at=updated_at
