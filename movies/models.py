@@ -143,7 +143,7 @@ class Movie(models.Model):
     # The exact weighted rating with the stored C (`CatalogueMean`), NULL without ratings: on
     # PostgreSQL a trigger sets it whenever the counters change, `selectors.refresh_catalogue_mean`
     # rewrites it when C moves. It exists to be indexed, so that top reads `limit` rows: the index
-    # (movies_movie_weighted_idx, in top's order, NULLS LAST) is PostgreSQL's, made by migration 0003.
+    # (movies_movie_weighted_idx, in top's order, NULLS LAST) is PostgreSQL's, made by migration 0005.
     weighted_rating = models.DecimalField(max_digits=40, decimal_places=30, null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -68,7 +68,7 @@ def global_mean_rating() -> Decimal | None:
 # Taken for the duration of a refresh, so that one worker refreshes and the others read.
 _REFRESH_LOCK_KEY = 0x6D6F76696573  # "movies"
 
-# Every movie's weighted rating with the stored C, in the trigger's arithmetic (migration 0003);
+# Every movie's weighted rating with the stored C, in the trigger's arithmetic (migration 0005);
 # only the rows whose value changes are written.
 _REWRITE_WEIGHTED_SQL = """
 UPDATE movies_movie AS m SET weighted_rating = w.value

@@ -49,7 +49,7 @@ def drop_trigger(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("movies", "0002_title_trigram_index"),
+        ("movies", "0004_curators_group"),
     ]
 
     operations = [
