@@ -110,8 +110,8 @@ class MovieStatsSummaryV1Serializer(serializers.ModelSerializer):
         fields = ["id", "title", "year", "average_rating", "ratings_count"]
 
 
-class MovieRatingSummaryV2Serializer(serializers.ModelSerializer):
-    """`{average, count}`: a movie's statistics in version 2."""
+class RatingStatisticsBriefV2Serializer(serializers.ModelSerializer):
+    """`{average, count}`: a movie's statistics in version 2 where a brief movie carries them (the PUT body)."""
 
     average = _rounded_decimal_field(source="average_rating")
     count = serializers.IntegerField(source="ratings_count", read_only=True)
@@ -124,7 +124,7 @@ class MovieRatingSummaryV2Serializer(serializers.ModelSerializer):
 class MovieStatsSummaryV2Serializer(serializers.ModelSerializer):
     """`{id, title, year, rating: {average, count}}`: a movie and its current statistics (v2)."""
 
-    rating = MovieRatingSummaryV2Serializer(source="*", read_only=True)
+    rating = RatingStatisticsBriefV2Serializer(source="*", read_only=True)
 
     class Meta:
         model = Movie
@@ -180,12 +180,12 @@ class MovieDetailV1Serializer(MovieV1Serializer):
 # --- Version 2 ----------------------------------------------------------------------------
 
 
-class MovieRatingV2Serializer(MovieRatingSummaryV2Serializer):
+class RatingStatisticsV2Serializer(RatingStatisticsBriefV2Serializer):
     """`{average, count, weighted}`: a movie's statistics in version 2."""
 
     weighted = serializers.SerializerMethodField()
 
-    class Meta(MovieRatingSummaryV2Serializer.Meta):
+    class Meta(RatingStatisticsBriefV2Serializer.Meta):
         fields = ["average", "count", "weighted"]
 
     @extend_schema_field(_rounded_decimal_field())
@@ -193,13 +193,13 @@ class MovieRatingV2Serializer(MovieRatingSummaryV2Serializer):
         return _rounded_weighted_rating(self.context, movie)
 
 
-class MovieRatingDetailV2Serializer(MovieRatingV2Serializer):
+class RatingStatisticsDetailV2Serializer(RatingStatisticsV2Serializer):
     """`{average, count, weighted, distribution}`: a movie's statistics on its version 2 detail."""
 
     distribution = serializers.SerializerMethodField()
 
-    class Meta(MovieRatingV2Serializer.Meta):
-        fields = [*MovieRatingV2Serializer.Meta.fields, "distribution"]
+    class Meta(RatingStatisticsV2Serializer.Meta):
+        fields = [*RatingStatisticsV2Serializer.Meta.fields, "distribution"]
 
     @extend_schema_field(DISTRIBUTION_SCHEMA)
     def get_distribution(self, movie: Movie) -> dict[str, int]:
@@ -210,7 +210,7 @@ class MovieV2Serializer(serializers.ModelSerializer):
     """A movie in version 2: statistics grouped in `rating`, genres as `{slug, name}`."""
 
     genres = GenreRefSerializer(many=True, read_only=True)
-    rating = MovieRatingV2Serializer(source="*", read_only=True)
+    rating = RatingStatisticsV2Serializer(source="*", read_only=True)
 
     class Meta:
         model = Movie
@@ -220,7 +220,7 @@ class MovieV2Serializer(serializers.ModelSerializer):
 class MovieDetailV2Serializer(MovieV2Serializer):
     """A movie in version 2 with its score distribution inside `rating`."""
 
-    rating = MovieRatingDetailV2Serializer(source="*", read_only=True)
+    rating = RatingStatisticsDetailV2Serializer(source="*", read_only=True)
 
 
 # --- Writes -------------------------------------------------------------------------------

@@ -12,12 +12,12 @@ def components(api_client, version: str) -> set[str]:
 def test_the_version_1_schema_documents_the_version_1_movie_shapes(api_client):
     names = components(api_client, "1")
     assert {"MovieV1", "MovieDetailV1", "PaginatedMovieV1List", "MovieWriteRequest", "Genre"} <= names
-    assert not {"MovieV2", "MovieDetailV2", "MovieRatingV2"} & names
+    assert not {"MovieV2", "MovieDetailV2", "RatingStatisticsV2"} & names
 
 
 def test_the_version_2_schema_documents_the_version_2_movie_shapes(api_client):
     names = components(api_client, "2")
-    assert {"MovieV2", "MovieDetailV2", "MovieRatingV2", "MovieRatingDetailV2", "GenreRef"} <= names
+    assert {"MovieV2", "MovieDetailV2", "RatingStatisticsV2", "RatingStatisticsDetailV2", "GenreRef"} <= names
     assert not {"MovieV1", "MovieDetailV1"} & names
 
 
