@@ -336,6 +336,7 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "config.api.versioning.AcceptHeaderVersioning",
     "DEFAULT_VERSION": "1",
     "ALLOWED_VERSIONS": ["1", "2"],
+    "DEFAULT_METADATA_CLASS": "config.api.metadata.ApiMetadata",
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -82,3 +82,9 @@ def test_a_nul_in_a_path_or_a_non_api_query_is_a_400(api_client, path):
 def test_api_views_name_the_parameter_that_holds_a_nul(api_client):
     body = assert_problem(api_client.get("/api/movies/?search=a%00b"), 400)
     assert [error["field"] for error in body["errors"]] == ["search"]
+
+
+def test_a_write_method_a_route_does_not_take_is_a_405_before_permissions(user_client):
+    response = user_client.put("/api/movies/top/")
+    assert_problem(response, 405)
+    assert response["Allow"] == "GET, HEAD, OPTIONS"

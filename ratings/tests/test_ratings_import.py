@@ -451,3 +451,9 @@ def test_a_read_only_personal_token_can_export_but_not_import(user, catalogue):
 def test_a_write_personal_token_can_import(user, catalogue):
     body = upload(token_client(user, ["read", "write"]), fixture("imdb_ratings.csv")).json()
     assert body["created"] == 6
+
+
+def test_options_on_the_import_describes_it_without_a_500(user_client):
+    response = user_client.options(reverse("my-ratings-import"))
+    assert response.status_code == 200
+    assert response.json()["parses"] == ["multipart/form-data"]
