@@ -2,6 +2,8 @@
 
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -133,3 +135,34 @@ def redis_url() -> str:
     if not url:
         pytest.skip("needs REDIS_URL: a real Redis server")
     return url
+
+
+class DeferredExecutor:
+    """Stands in for the background thread of `users.tasks`: runs queued tasks when the test says
+    so, in the test's own transaction and connection (a real thread would not see the test's
+    uncommitted rows, and its connection handling would close the test's). `submit` receives
+    `tasks._run, task, kwargs`."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[Any, ...]] = []
+
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+        self.queued.append(args)
+        future: Future = Future()
+        future.set_result(None)
+        return future
+
+    def run(self) -> None:
+        while self.queued:
+            task, kwargs = self.queued.pop(0)
+            task(**kwargs)
+
+
+@pytest.fixture
+def background(monkeypatch: pytest.MonkeyPatch) -> DeferredExecutor:
+    """Password reset emails queued by a request run when the test calls `background.run()`."""
+    from users import tasks
+
+    executor = DeferredExecutor()
+    monkeypatch.setattr(tasks, "_executor", executor)
+    return executor

@@ -1,6 +1,6 @@
 """Rating endpoints: the caller's own rating of a movie, a movie's ratings, users' rated movies."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any, cast
 
@@ -37,7 +37,7 @@ from ratings.serializers import (
     RatingWriteSerializer,
 )
 from ratings.services import rating_delete, rating_put, ratings_import
-from ratings.transfer import ImportFileError, export_csv, export_json, export_rows
+from ratings.transfer import EXPORT_FORMATS, ImportFileError, export_stream
 from users.models import User, user_named
 
 
@@ -175,25 +175,7 @@ class CSVRenderer(renderers.BaseRenderer):
         return b""  # pragma: no cover - the export streams its own body; errors render as JSON
 
 
-_EXPORT_FORMATS = {
-    "csv": (export_csv, "text/csv; charset=utf-8"),
-    "json": (export_json, "application/json"),
-}
 _TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no", ""}
-_STREAM_CHUNK = 64 * 1024  # characters per written chunk: one write per row would cost a syscall each
-
-
-def _in_chunks(parts: Iterable[str]) -> Iterator[str]:
-    buffer: list[str] = []
-    size = 0
-    for part in parts:
-        buffer.append(part)
-        size += len(part)
-        if size >= _STREAM_CHUNK:
-            yield "".join(buffer)
-            buffer, size = [], 0
-    if buffer:
-        yield "".join(buffer)
 
 
 def _choice(request: Request, name: str, choices: Iterable[str], default: str) -> str:
@@ -248,14 +230,12 @@ class RatingsExportViewSet(_OwnRatingsFileViewSet):
     )
     def export(self, request: Request, *args: Any, **kwargs: Any) -> StreamingHttpResponse:
         """Download every rating of the caller (`?format=csv`, the default, or `json`), streamed."""
-        write, content_type = _EXPORT_FORMATS[_choice(request, "format", _EXPORT_FORMATS, "csv")]
-        extension = "json" if content_type == "application/json" else "csv"
+        export_format = _choice(request, "format", EXPORT_FORMATS, "csv")
+        chunks, content_type = export_stream(cast(User, request.user), export_format)
         if request_version(request) != default_version():
             content_type += f"; version={request_version(request)}"  # the media type the schema declares
-        response = StreamingHttpResponse(
-            _in_chunks(write(export_rows(cast(User, request.user)))), content_type=content_type
-        )
-        response["Content-Disposition"] = f'attachment; filename="ratings.{extension}"'
+        response = StreamingHttpResponse(chunks, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="ratings.{export_format}"'
         response["Cache-Control"] = "no-store"
         return response
 

@@ -11,7 +11,7 @@ CSRF token. Pages showing private data say `Cache-Control: no-store`; see docs/w
 """
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -58,7 +58,7 @@ from ratings.filters import RatingFilter
 from ratings.models import REVIEW_MAX_LENGTH, Rating
 from ratings.serializers import RatingWriteSerializer
 from ratings.services import rating_delete, rating_upsert, ratings_import
-from ratings.transfer import ImportFileError, export_csv, export_json, export_rows
+from ratings.transfer import EXPORT_FORMATS, ImportFileError, export_stream
 from recommendations.selectors import MIN_RATINGS_FOR_PERSONAL, recommendations_for, similar_movies
 from recommendations.views import RECOMMENDATIONS_DEFAULT_LIMIT, SIMILAR_DEFAULT_LIMIT
 from users.models import User, user_named
@@ -483,22 +483,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
 
 # --- My ratings in and out: ratings.transfer and ratings.services.ratings_import --------------
 
-EXPORT_FORMATS = {"csv": (export_csv, "text/csv; charset=utf-8"), "json": (export_json, "application/json")}
 IMPORT_FORMAT_NAMES = {"own": "this site's export", "letterboxd": "Letterboxd", "imdb": "IMDb"}
-_EXPORT_CHUNK = 64 * 1024  # characters per write: one write per row would cost a system call each
-
-
-def _chunks(parts: Iterable[str]) -> Iterator[str]:
-    buffer: list[str] = []
-    size = 0
-    for part in parts:
-        buffer.append(part)
-        size += len(part)
-        if size >= _EXPORT_CHUNK:
-            yield "".join(buffer)
-            buffer, size = [], 0
-    if buffer:
-        yield "".join(buffer)
 
 
 @require_safe
@@ -509,8 +494,8 @@ def my_ratings_export(request: HttpRequest) -> HttpResponseBase:
     chosen = request.GET.get("format", "").strip() or "csv"
     if chosen not in EXPORT_FORMATS:
         return _bad_request(request, [f"format: use csv or json, not {chosen[:50]!r}."])
-    write, content_type = EXPORT_FORMATS[chosen]
-    response = StreamingHttpResponse(_chunks(write(export_rows(cast(User, request.user)))), content_type=content_type)
+    chunks, content_type = export_stream(cast(User, request.user), chosen)
+    response = StreamingHttpResponse(chunks, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="ratings.{chosen}"'
     add_never_cache_headers(response)
     return response

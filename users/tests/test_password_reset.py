@@ -1,7 +1,6 @@
 """Resetting a forgotten password by email (SPEC section 2, Users; section 8)."""
 
 import re
-from concurrent.futures import Future
 from email import message_from_bytes
 from email import policy as email_policy
 from pathlib import Path
@@ -25,34 +24,6 @@ pytestmark = pytest.mark.django_db
 RESET = reverse("password-reset")
 CONFIRM = reverse("password-reset-confirm")
 NEW_PASSWORD = "a-brand-new-passphrase-42"
-
-
-class DeferredExecutor:
-    """Stands in for the background thread: runs queued tasks when the test says so, in the
-    test's own transaction and connection (a real thread would not see the test's uncommitted
-    rows, and its connection handling would close the test's). `submit` receives
-    `tasks._run, task, kwargs`; the tests at the end of this module run the real thread."""
-
-    def __init__(self) -> None:
-        self.queued: list = []
-
-    def submit(self, fn, *args, **kwargs) -> Future:
-        self.queued.append((fn, args, kwargs))
-        future: Future = Future()
-        future.set_result(None)
-        return future
-
-    def run(self) -> None:
-        while self.queued:
-            _run, (task, kwargs), _ = self.queued.pop(0)
-            task(**kwargs)
-
-
-@pytest.fixture
-def background(monkeypatch) -> DeferredExecutor:
-    executor = DeferredExecutor()
-    monkeypatch.setattr(tasks, "_executor", executor)
-    return executor
 
 
 @pytest.fixture

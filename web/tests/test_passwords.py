@@ -1,41 +1,14 @@
 import re
-from concurrent.futures import Future
 from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from users import tasks
 from users.services import password_reset_link
 from web.tests.conftest import PASSWORD
 
 NEW = "an-even-longer-new-passphrase"
-
-
-class DeferredExecutor:
-    """Stands in for the email thread: runs what was queued in the test's own transaction."""
-
-    def __init__(self) -> None:
-        self.queued: list = []
-
-    def submit(self, fn, *args, **kwargs) -> Future:
-        self.queued.append(args)
-        future: Future = Future()
-        future.set_result(None)
-        return future
-
-    def run(self) -> None:
-        while self.queued:
-            task, kwargs = self.queued.pop(0)
-            task(**kwargs)
-
-
-@pytest.fixture
-def background(monkeypatch) -> DeferredExecutor:
-    executor = DeferredExecutor()
-    monkeypatch.setattr(tasks, "_executor", executor)
-    return executor
 
 
 def change(client, current=PASSWORD, new=NEW, again=NEW):
