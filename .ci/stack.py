@@ -69,6 +69,18 @@ def free_ports(count: int) -> list[int]:
             s.close()
 
 
+def stop_process(process: "subprocess.Popen[bytes] | None", sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+    """Send `sig` to a child that still runs and wait for it; SIGKILL it if it outlives `timeout`."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 # --- HTTP -----------------------------------------------------------------------------------
 
 
@@ -394,13 +406,7 @@ class Stack:
         raise RuntimeError(f"{why}; the last lines of its log:\n" + "\n".join(tail))
 
     def stop_server(self) -> None:
-        if self.server is not None and self.server.poll() is None:
-            self.server.send_signal(signal.SIGTERM)
-            try:
-                self.server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
-                self.server.wait(timeout=10)
+        stop_process(self.server, timeout=30)
         self.server = None
         with contextlib.suppress(FileNotFoundError):
             for path in self.booted.iterdir():
@@ -534,13 +540,7 @@ class PgBouncer:
 
     def stop(self) -> None:
         """Immediate shutdown (SIGTERM): every client and server connection is cut."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process)
         self.process = None
 
 
@@ -591,13 +591,7 @@ class Nginx:
             time.sleep(1.0)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)  # graceful
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        stop_process(self.process, signal.SIGQUIT)  # graceful
         self.process = None
 
 
