@@ -66,7 +66,8 @@ class MovieOrderingFilter(SpacedOrderingFilter):
 
 
 class MovieFilterSet(filters.FilterSet):
-    """Filters for `GET /api/movies/`; the queryset must carry the `average`/`weighted` annotations."""
+    """Filters for `GET /api/movies/`; the queryset must define the `average`/`weighted` aliases
+    (`movies.selectors.with_rating_annotations`)."""
 
     search = filters.CharFilter(
         field_name="title", lookup_expr="icontains", help_text="Part of the title, in any letter case."

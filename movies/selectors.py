@@ -135,7 +135,11 @@ def weighted_rating(*, ratings_count: int, ratings_sum: Decimal, global_mean: De
 
 
 def with_rating_annotations(queryset: QuerySet[Movie], *, global_mean: Decimal | None) -> QuerySet[Movie]:
-    """Annotate the exact `average` and `weighted` values (NULL for unrated movies) for ordering.
+    """Define the exact `average` and `weighted` values (NULL for unrated movies) for ordering.
+
+    Aliases, not annotations: SQL computes them only when a query orders or filters by them,
+    never as selected columns. What a response shows is computed once, in Python, by the
+    serializers from the stored count and sum (`Movie.average_rating`, `weighted_rating()`).
 
     On PostgreSQL `weighted` is the stored, indexed column (kept with the stored C, which is
     the `global_mean` the caller got from `global_mean_rating`). Elsewhere the arithmetic is done
@@ -144,7 +148,7 @@ def with_rating_annotations(queryset: QuerySet[Movie], *, global_mean: Decimal |
     prior = settings.RATING_PRIOR
     average = F("ratings_sum") / F("ratings_count")
     if connection.vendor == "postgresql":
-        return queryset.annotate(
+        return queryset.alias(
             average=Case(When(ratings_count=0, then=None), default=average, output_field=_STAT_FIELD),
             weighted=F("weighted_rating"),
         )
@@ -153,7 +157,7 @@ def with_rating_annotations(queryset: QuerySet[Movie], *, global_mean: Decimal |
     else:
         prior_mass = Value(prior * global_mean, output_field=_STAT_FIELD)
         weighted = (F("ratings_sum") + prior_mass) / (F("ratings_count") + Value(prior))
-    return queryset.annotate(
+    return queryset.alias(
         average=Case(When(ratings_count=0, then=None), default=average, output_field=_STAT_FIELD),
         weighted=Case(When(ratings_count=0, then=None), default=weighted, output_field=_STAT_FIELD),
     )

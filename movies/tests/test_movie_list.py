@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from movies.models import Movie
@@ -246,3 +248,17 @@ def test_the_list_costs_the_same_queries_whatever_its_size(api_client, drama, cr
             response = api_client.get(URL, {"page_size": 100, "ordering": "-weighted_rating", "size": size})
         assert len(response.json()["results"]) == size
         assert all(len(movie["genres"]) == 2 for movie in response.json()["results"])
+
+
+@pytest.mark.parametrize(("ordering", "computed_in_sql"), [("title", False), ("-average_rating", True)])
+def test_the_statistics_are_computed_in_sql_only_to_order_by_them(api_client, ordering, computed_in_sql):
+    MovieFactory.create_batch(2)
+    with CaptureQueriesContext(connection) as captured:
+        assert api_client.get(URL, {"ordering": ordering}).status_code == 200
+    movie_query = next(
+        q["sql"] for q in captured.captured_queries if 'FROM "movies_movie"' in q["sql"] and "LIMIT" in q["sql"]
+    )
+    selected, rest = movie_query.split(" FROM ", 1)
+    assert "ratings_sum" in selected  # the serializer computes the shown values from the stored sum
+    assert "CASE" not in selected.upper()  # and no second, selected copy of the average in SQL
+    assert ("ratings_sum" in rest) is computed_in_sql  # in ORDER BY only when ordering by it
