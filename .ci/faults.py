@@ -31,7 +31,6 @@ import os
 import random
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -64,6 +63,7 @@ from stack import (
     log,
     percentile,
     raise_on_sigterm,
+    stop_process,
     wait_until,
 )
 
@@ -601,12 +601,7 @@ class Scenarios:
                     f"{[r.status for r in replies]} in {', '.join(f'{r.seconds * 1000:.0f}' for r in replies)} ms"
                 )
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
+            stop_process(server, timeout=30)
         return result
 
 
