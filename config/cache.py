@@ -37,6 +37,8 @@ Design (SPEC section 7):
   failed sends the fill to the primary. The reader/writer race above is closed the same way on a
   replica: a fill stores under the generations it read before it queried, and the replica it
   queried had already replayed every write those generations name.
+- The same protocol caches values that are not HTTP responses (`lookup_value`, `store_value`):
+  the authentication state of bearer tokens (`users.authstate`) under `auth:<user id>`.
 """
 
 import functools
@@ -48,6 +50,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -79,6 +82,11 @@ SIMILAR_MOVIES = "similar"  # every similar-movies list: bumped when a new simil
 def movie_tag(movie_id: int) -> str:
     """One movie's detail and its ratings list."""
     return f"movie:{movie_id}"
+
+
+def auth_tag(user_id: int) -> str:
+    """One account's authentication state: its user row and its personal access tokens."""
+    return f"auth:{user_id}"
 
 
 def user_tag(username: str) -> str:
@@ -401,6 +409,48 @@ def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> 
     return decorator
 
 
+@dataclass(frozen=True)
+class ValueSlot:
+    """Where a value read from the database after `lookup_value` goes: its key under the
+    generations read before the read, and the generations that did not exist yet."""
+
+    key: str
+    new_generations: dict[str, str]
+
+
+def lookup_value(tags: Iterable[str], name: str) -> tuple[bytes | None, ValueSlot | None]:
+    """A value that is not a response, cached under `name` and the tags `all` and `tags`.
+
+    Returns the stored bytes (None on a miss) and the slot to fill after reading the database
+    (None when the cache did not answer: read the database and store nothing). Call it *before*
+    the read, so a write committed meanwhile leaves the fill unreachable (the module docstring).
+    Never raises a cache error.
+    """
+    key_tags = [ALL, *tags]
+    try:
+        key, entry, new_generations, _ = _lookup(key_tags, json.dumps(["value", name, *key_tags]))
+    except CACHE_ERRORS as exc:
+        warn_cache_unavailable(exc)
+        return None, None
+    return entry, ValueSlot(key, new_generations)
+
+
+def store_value(slot: ValueSlot | None, value: bytes) -> None:
+    """Store `value` in the slot `lookup_value` gave, unless a generation it had to create was
+    created meanwhile (an invalidation, maybe). Never raises a cache error."""
+    if slot is not None:
+        _put(slot.key, slot.new_generations, value)
+
+
+def _put(key: str, new_generations: dict[str, str], entry: bytes) -> None:
+    try:
+        if new_generations and not store().add_generations(new_generations):
+            return
+        store().set(key, entry, timeout=settings.CACHE_TTL)
+    except CACHE_ERRORS as exc:
+        warn_cache_unavailable(exc)
+
+
 def _store(key: str | None, new_generations: dict[str, str], response: Any) -> None:
     """Post-render callback: give the response its ETag and keep its bytes under `key`.
 
@@ -411,12 +461,6 @@ def _store(key: str | None, new_generations: dict[str, str], response: Any) -> N
     """
     content = response.content
     response["ETag"] = _etag(content)
-    if key is None:
-        return
-    try:
-        if new_generations and not store().add_generations(new_generations):
-            return
+    if key is not None:
         entry = _encode_entry(response.status_code, response["Content-Type"], response["ETag"], content)
-        store().set(key, entry, timeout=settings.CACHE_TTL)
-    except CACHE_ERRORS as exc:
-        warn_cache_unavailable(exc)
+        _put(key, new_generations, entry)

@@ -28,6 +28,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from audit.actions import Action
 from audit.services import audit_record
+from config.cache import auth_tag, invalidate_on_commit
 from users.models import IMPORTED_USERNAME_PREFIX, RESERVED_USERNAMES, PersonalAccessToken, User, normalise_username
 from users.selectors import user_holding
 from users.tokens import (
@@ -228,7 +229,8 @@ def token_create(
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=owner.pk).first()
         mine = PersonalAccessToken.objects.filter(owner=owner)
-        mine.unrevoked().filter(name__iexact=name, expires_at__lte=now).update(revoked_at=now)
+        if mine.unrevoked().filter(name__iexact=name, expires_at__lte=now).update(revoked_at=now):
+            invalidate_on_commit(auth_tag(owner.pk))  # a queryset update sends no signal
         if mine.unrevoked().filter(name__iexact=name).exists():
             raise name_taken
         if mine.live().count() >= MAX_LIVE_TOKENS:
@@ -267,5 +269,6 @@ def token_revoke(*, token: PersonalAccessToken, request: Any = None) -> None:
     with transaction.atomic():
         revoked = PersonalAccessToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
         if revoked:
+            invalidate_on_commit(auth_tag(token.owner_id))  # a queryset update sends no signal
             details = {"prefix": token.prefix, "owner": token.owner.username}
             audit_record(action=Action.TOKEN_REVOKE, request=request, target=token, details=details)

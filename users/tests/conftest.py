@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -21,3 +23,16 @@ def small_throttle_rates(settings):
     """Two logins and two sign-ups per minute; the throttles read their rates at request time."""
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "2/min", "register": "2/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+
+
+@pytest.fixture
+def committing(django_capture_on_commit_callbacks):
+    """`with committing(): ...` runs what the block registered with `transaction.on_commit` when it
+    ends, as the commit of a real request would (a test's own transaction never commits). Writes
+    drop cached authentication state that way (`users.authstate`), so a test that reads with a
+    token after a write it makes wraps the write in this."""
+
+    def run() -> Any:
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return run

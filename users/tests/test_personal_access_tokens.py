@@ -284,10 +284,15 @@ def test_a_deactivated_users_token_is_refused_while_inactive(read_token, user):
     assert bearer(read_token["token"]).get(reverse("user-me")).status_code == 200
 
 
-def test_a_password_change_revokes_every_token_for_good(user_client, read_token, write_token):
-    response = user_client.post(
-        reverse("user-password"), {"current_password": PASSWORD, "new_password": "a-new-long-passphrase"}, format="json"
-    )
+def test_a_password_change_revokes_every_token_for_good(user_client, read_token, write_token, committing):
+    for token in (read_token, write_token):
+        assert bearer(token["token"]).get(reverse("user-me")).status_code == 200
+    with committing():
+        response = user_client.post(
+            reverse("user-password"),
+            {"current_password": PASSWORD, "new_password": "a-new-long-passphrase"},
+            format="json",
+        )
     assert response.status_code == 200
     for token in (read_token, write_token):
         assert_problem(bearer(token["token"]).get(reverse("user-me")), 401)
@@ -316,18 +321,21 @@ def test_a_use_records_last_used_at_to_the_minute(read_token):
     assert before <= last_used <= timezone.now()
 
 
-def test_last_used_at_is_written_at_most_once_a_minute(read_token, django_assert_num_queries):
+def test_last_used_at_is_written_at_most_once_a_minute(read_token, django_assert_num_queries, monkeypatch):
     client = bearer(read_token["token"])
-    client.get(reverse("user-me"))
-    # A second use within the minute: the token lookup (joined with its owner) and nothing else.
+    client.get(reverse("user-me"))  # the first use writes last_used_at
+    client.get(reverse("user-me"))  # the token and its owner are cached from here on
+    # A use within the minute: no query for the token, no write (the one query is /me's own
+    # ratings count, which a cached user does not carry).
     with django_assert_num_queries(1):
         client.get(reverse("user-me"))
-    PersonalAccessToken.objects.update(last_used_at=timezone.now() - timedelta(minutes=2))
-    with django_assert_num_queries(2):  # the lookup, and one UPDATE
+    later = timezone.now() + timedelta(minutes=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    with django_assert_num_queries(2):  # /me's own, and one UPDATE
         client.get(reverse("user-me"))
-    last_used = PersonalAccessToken.objects.get().last_used_at
-    assert last_used is not None
-    assert last_used > timezone.now() - timedelta(seconds=5)
+    assert PersonalAccessToken.objects.get().last_used_at == later
+    with django_assert_num_queries(1):  # the cached copy carries the new time: no second write
+        client.get(reverse("user-me"))
 
 
 # --- Listing and revoking ---------------------------------------------------------------------
@@ -358,8 +366,8 @@ def test_the_list_shows_only_the_callers_tokens(user_client):
 def test_the_list_costs_two_queries_whatever_its_size(user_client, user, django_assert_num_queries, tokens):
     for number in range(tokens):
         create(user_client, f"token {number}")
-    user_client.get(TOKENS)  # the JWT's user lookup is the same each time
-    with django_assert_num_queries(3):  # the caller, the count, the page
+    user_client.get(TOKENS)  # the JWT's user comes from the cache from now on (users.authstate)
+    with django_assert_num_queries(2):  # the count, the page
         response = user_client.get(TOKENS)
     assert response.json()["count"] == tokens
 

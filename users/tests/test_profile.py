@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.urls import resolve, reverse
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from config.cache import auth_tag
 from users.tests.factories import UserFactory
 from users.tests.helpers import assert_problem
 from users.views import UserViewSet
@@ -148,9 +149,10 @@ def test_saves_that_change_nothing_public_keep_the_cache(
     alice = UserFactory.create(username="alice")
     api_client.get(profile_url("alice"))
     change(alice)
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         alice.save(update_fields=update_fields)
-    assert callbacks == []
+    # Only the account's authentication state is dropped (users.authstate), never a response.
+    assert [callback.args for callback in callbacks] == [(auth_tag(alice.pk),)]
     assert api_client.get(profile_url("alice"))["X-Cache"] == "HIT"
 
 
@@ -159,7 +161,7 @@ def test_saving_a_user_whose_row_vanished_invalidates_nothing(django_capture_on_
     User.objects.filter(pk=alice.pk).delete()
     with django_capture_on_commit_callbacks() as callbacks:
         alice.save()
-    assert callbacks == []
+    assert [callback.args for callback in callbacks] == [(auth_tag(alice.pk),)]  # no response tag
 
 
 def test_a_last_login_save_costs_no_extra_query(django_assert_num_queries):
