@@ -107,8 +107,9 @@ class PersonalTokenState:
     def remember(self) -> None:
         """Store the token and its owner as they are now (after a fill, or after `last_used_at`
         moved), under the generations read before the database was."""
-        value = {"token": _encode(self.token, TOKEN_FIELDS), "owner": _encode(self.token.owner, USER_FIELDS)}
-        cache.store_value(self.slot, json.dumps(value).encode())
+        if self.slot is not None:
+            value = {"token": _encode(self.token, TOKEN_FIELDS), "owner": _encode(self.token.owner, USER_FIELDS)}
+            cache.store_value(self.slot, json.dumps(value).encode())
 
 
 def personal_token(key_hash: str) -> PersonalTokenState | None:
