@@ -145,23 +145,23 @@ def test_recommendations_are_private_and_never_cached(rater):
 
 def test_personal_recommendations_cost_a_fixed_number_of_queries(rater, catalogue, django_assert_num_queries):
     client = client_for(rater)
-    client.get(URL)  # caches the global mean
-    # The user (token), their ratings, the neighbour rows, the movies, their genres, the reasons' titles.
-    with django_assert_num_queries(6):
+    client.get(URL)  # caches the global mean and the token's user (users.authstate)
+    # Their ratings, the neighbour rows, the movies, their genres, the reasons' titles.
+    with django_assert_num_queries(5):
         assert client.get(URL).json()["strategy"] == "personal"
     for movie in MovieFactory.create_batch(30):
         MovieSimilarity.objects.create(
             model=SimilarityModel.objects.get(is_active=True), movie=movie, neighbour=catalogue["rated"][0], rank=1,
             similarity=0.5,
         )  # fmt: skip
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(URL, {"limit": 100})
 
 
 def test_popular_recommendations_cost_a_fixed_number_of_queries(user_client, catalogue, django_assert_num_queries):
-    user_client.get(URL)
-    # The user (token), their ratings, the top movies, their genres.
-    with django_assert_num_queries(4):
+    user_client.get(URL)  # caches the token's user (users.authstate)
+    # Their ratings, the top movies, their genres.
+    with django_assert_num_queries(3):
         assert user_client.get(URL).json()["strategy"] == "popular"
 
 
