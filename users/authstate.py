@@ -27,6 +27,9 @@ counter can never be written back.
 A personal token is found by its hash, but its entry lives under its owner's tag: a small
 pointer `authpat:<hash>` (the owner's id, which never changes) is stored the first time the
 token authenticates, and the token's entry (its row and its owner's) from the next time on.
+
+`AUTH_STATE_CACHE` off (production without Redis, where every worker process would hold a
+copy of its own that another's revocation cannot reach): every state is read from the database.
 """
 
 import json
@@ -67,12 +70,18 @@ def _decode(model: Any, values: dict[str, Any], fields: list[Any]) -> Any:
     return model.from_db(DEFAULT_DB_ALIAS, [field.attname for field in fields], decoded)
 
 
+def _lookup(tags: list[str], name: str) -> tuple[bytes | None, cache.ValueSlot | None]:
+    if not settings.AUTH_STATE_CACHE:
+        return None, None
+    return cache.lookup_value(tags, name)
+
+
 def user_by_id(user_id: int) -> User | None:
     """The user with this id (None if there is none): from the cache, else from the database.
 
     An inactive user is returned as such (the caller refuses it) but never stored.
     """
-    entry, slot = cache.lookup_value([cache.auth_tag(user_id)], f"user:{user_id}")
+    entry, slot = _lookup([cache.auth_tag(user_id)], f"user:{user_id}")
     if entry is not None:
         try:
             user: User = _decode(User, json.loads(entry)["user"], USER_FIELDS)
@@ -117,7 +126,7 @@ def personal_token(key_hash: str) -> PersonalTokenState | None:
     owner_id = _owner_of(key_hash)
     entry, slot = None, None
     if owner_id is not None:
-        entry, slot = cache.lookup_value([cache.auth_tag(owner_id)], f"pat:{key_hash}")
+        entry, slot = _lookup([cache.auth_tag(owner_id)], f"pat:{key_hash}")
     if entry is not None:
         try:
             values = json.loads(entry)
@@ -138,6 +147,8 @@ def personal_token(key_hash: str) -> PersonalTokenState | None:
 
 
 def _owner_of(key_hash: str) -> int | None:
+    if not settings.AUTH_STATE_CACHE:
+        return None
     try:
         value = cache.store().get(_pointer_key(key_hash))
     except cache.CACHE_ERRORS as exc:
@@ -150,6 +161,8 @@ def _owner_of(key_hash: str) -> int | None:
 
 
 def _remember_owner(key_hash: str, owner_id: int) -> None:
+    if not settings.AUTH_STATE_CACHE:
+        return
     try:
         cache.store().set(_pointer_key(key_hash), str(owner_id).encode(), timeout=settings.CACHE_TTL)
     except cache.CACHE_ERRORS as exc:

@@ -163,6 +163,12 @@ else:
             "TIMEOUT": CACHE_TTL,
         }
     }
+# Bearer tokens' authentication state in the cache (users.authstate): a cached read with a
+# token then runs no query. A revocation must reach every process at once, so only a cache every
+# process shares may hold it: production turns it off without REDIS_URL (production.py), where
+# each worker process would keep its own copy; a single-process server (runserver, the tests)
+# keeps it on the in-process cache.
+AUTH_STATE_CACHE = env.bool("AUTH_STATE_CACHE", default=True)
 
 # --- Background work (Celery) -------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/django/first-steps-with-django.html

@@ -4,7 +4,7 @@ import os
 import sys
 
 from .base import *  # noqa: F403
-from .base import PUBLIC_BASE_URL, SIMPLE_JWT, env
+from .base import PUBLIC_BASE_URL, REDIS_URL, SIMPLE_JWT, env
 from .keys import key_problem
 
 if not os.environ.get("SECRET_KEY"):
@@ -45,6 +45,10 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Without Redis every worker process has its own cache: a revocation in one would not reach the
+# others' cached authentication state (base.py).
+AUTH_STATE_CACHE = env.bool("AUTH_STATE_CACHE", default=bool(REDIS_URL))
 
 LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING["handlers"]["stderr"]["formatter"] = LOG_FORMAT if LOG_FORMAT in ("json", "console") else "json"  # noqa: F405

@@ -3,7 +3,12 @@ a personal token runs no query, and every change that ends a token is a 401 on t
 cached state or not."""
 
 import json
+import os
+import secrets
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.cache import caches
@@ -337,3 +342,37 @@ def test_the_local_memory_fallback_caches_and_ends_tokens_too(
         alice.set_password("a-brand-new-passphrase-42")
         alice.save()
     assert_problem(token_client.get(profile("alice")), 401)
+
+
+# --- AUTH_STATE_CACHE ---------------------------------------------------------------------------
+
+
+def test_with_the_state_cache_off_every_token_is_checked_against_the_database(
+    token_client, alice, settings, django_assert_num_queries
+):
+    settings.AUTH_STATE_CACHE = False
+    warm(token_client, profile("alice"))
+    with django_assert_num_queries(1):
+        assert token_client.get(profile("alice"))["X-Cache"] == "HIT"
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    assert_problem(token_client.get(profile("alice")), 401)
+
+
+@pytest.mark.parametrize(("redis_url", "expected"), [("", "False"), ("redis://127.0.0.1:6379/0", "True")])
+def test_production_caches_the_state_only_in_a_cache_every_process_shares(redis_url, expected):
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+         "print(settings.AUTH_STATE_CACHE)"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "REDIS_URL": redis_url,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
