@@ -209,6 +209,16 @@ def test_a_put_writes_in_one_round_trip_without_begin_or_commit(movie, monkeypat
     assert_statistics_match_rows(movie)
 
 
+def test_a_review_that_looks_like_sql_is_stored_as_written(user_client, movie):
+    # The lock and the write go out as one message of several statements: a review full of quotes,
+    # semicolons and backslashes is a value in it, never a statement of its own.
+    review = "x'); DELETE FROM ratings_rating; -- \\' $$ %s %(user)s ;\nSELECT 1; E'\\x00'"
+    response = user_client.put(url(movie), {"score": 4, "review": review}, format="json")
+    assert response.status_code == 201
+    assert response.json()["review"] == review
+    assert list(Rating.objects.values_list("review", flat=True)) == [review]
+
+
 @pytest.mark.postgres
 def test_a_put_with_server_side_binding_locks_and_writes_in_a_transaction_of_its_own(
     user_client, movie, monkeypatch, django_assert_num_queries
