@@ -330,53 +330,7 @@ class Bench:
         self.stop_server()
 
     def slow_clients(self, token: str, trickled: str) -> dict[str, Any]:
-        """SPEC section 8 on this server: SLOW_CLIENTS connections trickle a byte each every 0.2 s
-        (`trickled`: a request's "headers", or a PUT's "body" after complete headers) while
-        SLOW_PROBES normal cache hits go one after another; kept if each is a 200 within a second.
-        A probe gives up after 2 s, and the check after three probes that gave up."""
-        opening = b"GET /api/movies/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
-        if trickled == "body":
-            opening = (
-                f"PUT /api/movies/42/rating/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-                'Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"score": 4, "review": "'
-            ).encode()
-        held: list[socket.socket] = []
-        stop = threading.Event()
-
-        def trickle() -> None:
-            while not stop.wait(0.2):
-                for sock in held:
-                    with contextlib.suppress(OSError):
-                        sock.send(b"a")
-
-        for _ in range(SLOW_CLIENTS):
-            sock = socket.create_connection(("127.0.0.1", self.port), timeout=10)
-            sock.sendall(opening)
-            held.append(sock)
-        trickler = threading.Thread(target=trickle, daemon=True)
-        trickler.start()
-        time.sleep(0.5)  # every slow connection accepted and read from
-        replies = []
-        try:
-            for _ in range(SLOW_PROBES):
-                replies.append(harness.call(self.port, "GET", "/api/movies/42/", token=token, timeout=2))
-                if sum(1 for r in replies if r.status == 0) >= 3:
-                    break
-        finally:
-            stop.set()
-            trickler.join(timeout=5)
-            for sock in held:
-                sock.close()
-        seconds = [r.seconds for r in replies if r.status == 200]
-        kept = len(replies) == SLOW_PROBES and all(r.status == 200 and r.seconds <= 1.0 for r in replies)
-        return {
-            "clients": SLOW_CLIENTS,
-            "probes": SLOW_PROBES,
-            "answered": len(seconds),
-            "sent": len(replies),
-            "slowest_ms": max(seconds, default=0.0) * 1000,
-            "kept": kept,
-        }
+        return slow_client_check(self.port, token, trickled)
 
     def server_comparison(self, token: str, tokens: Path) -> None:
         """The shipped gthread workers against gunicorn's sync workers and granian's WSGI
@@ -561,6 +515,60 @@ json.dump({{"export": str(AccessToken.for_user(exporter)), "import": str(AccessT
         for name, seconds in self.results["transfers"].items():
             log(f"  {name}: {seconds:.2f} s")
         log(f"  after the import: {self.results['transfers_recompute']}")
+
+
+def slow_client_check(
+    port: int, token: str, trickled: str, clients: int = SLOW_CLIENTS, probes: int = SLOW_PROBES
+) -> dict[str, Any]:
+    """SPEC section 8 on the server at `port`: `clients` connections trickle a byte each every
+    0.2 s (`trickled`: a request's "headers", or a PUT's "body" after complete headers, "idle":
+    nothing at all) while `probes` normal cache hits go one after another; kept if each is a 200
+    within a second. A probe gives up after 2 s, and the check after three probes that gave up."""
+    opening = {"idle": b"", "headers": b"GET /api/movies/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "}.get(trickled)
+    if trickled == "body":
+        opening = (
+            f"PUT /api/movies/42/rating/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            'Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"score": 4, "review": "'
+        ).encode()
+    if opening is None:
+        raise ValueError(f"trickled is idle, headers or body, not {trickled!r}")
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def trickle() -> None:
+        while opening and not stop.wait(0.2):  # idle connections send nothing
+            for sock in held:
+                with contextlib.suppress(OSError):
+                    sock.send(b"a")
+
+    trickler = threading.Thread(target=trickle, daemon=True)
+    replies: list[harness.Reply] = []
+    try:
+        for _ in range(clients):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            held.append(sock)
+            sock.sendall(opening)
+        trickler.start()
+        time.sleep(0.5)  # every slow connection accepted and read from
+        for _ in range(probes):
+            replies.append(harness.call(port, "GET", "/api/movies/42/", token=token, timeout=2))
+            if sum(1 for r in replies if r.status == 0) >= 3:
+                break
+    finally:
+        stop.set()
+        if trickler.is_alive():
+            trickler.join(timeout=5)
+        for sock in held:
+            sock.close()
+    seconds = [r.seconds for r in replies if r.status == 200]
+    return {
+        "clients": clients,
+        "probes": probes,
+        "answered": len(seconds),
+        "sent": len(replies),
+        "slowest_ms": max(seconds, default=0.0) * 1000,
+        "kept": len(replies) == probes and all(r.status == 200 and r.seconds <= 1.0 for r in replies),
+    }
 
 
 def main() -> int:
