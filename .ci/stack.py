@@ -10,6 +10,9 @@
 - `start_server()` waits until `/health/ready` answers 200 and every worker has loaded the
   application; if the server exits or never gets there within the timeout it raises, with the
   tail of the server's log, so a harness whose server never becomes ready fails loudly.
+  `start_server(..., server="granian")` runs the same application and settings on granian's WSGI
+  interface instead (`granian_command`: a candidate `make bench` compares, never what bin/serve
+  ships), with as many threads per worker as the shipped gthread workers.
 - `stop()` (also the context manager's exit) stops the server and the services and deletes the
   directory; it is idempotent and quiet.
 - A small HTTP client (`call`, `Reply`) for harnesses that drive the service with threads.
@@ -259,6 +262,47 @@ def post_worker_init(worker):
     pathlib.Path({booted!r}, str(worker.pid)).touch()
 """
 
+_GRANIAN_APP = """
+import os
+import pathlib
+
+# The application granian serves for a harness: {app}, plus a file per worker that has loaded it
+# (gunicorn's post_worker_init hook does the same through _GUNICORN_CONFIG).
+from {module} import {attribute} as application  # noqa: F401
+
+pathlib.Path({booted!r}, str(os.getpid())).touch()
+"""
+
+SERVERS = ("gunicorn", "granian")
+GRANIAN = ROOT / ".venv" / "bin" / "granian"
+
+
+def granian_command(port: int, workers: int, app: str, threads: int, *options: str) -> list[str]:
+    """granian's WSGI interface on 127.0.0.1:`port`: `workers` processes, each running the
+    application on `threads` threads (its "blocking threads"; gthread's threads per worker), HTTP/1
+    with keep-alive (`--no-http1-keep-alive` in `options` turns it off), no access log."""
+    return [
+        str(GRANIAN),
+        "--interface",
+        "wsgi",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        "--http",
+        "1",
+        "--no-ws",
+        "--log-level",
+        "warning",
+        *options,
+        app,
+    ]
+
+
 # Production settings on plain HTTP over loopback, with a throwaway key.
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -370,19 +414,30 @@ class Stack:
         return fixture
 
     # server
-    def start_server(self, workers: int, *options: str, timeout: float = READY_TIMEOUT) -> None:
+    def start_server(
+        self, workers: int, *options: str, timeout: float = READY_TIMEOUT, server: str = "gunicorn"
+    ) -> None:
         """bin/serve on 127.0.0.1:`port` with `workers` workers; returns once ready, raises if it never is.
 
         bin/serve's --config (config/server.py) is replaced by a throwaway config that imports it
         and adds one hook, post_worker_init, which writes a file per worker that has loaded the
-        application: ready means every worker serves.
+        application: ready means every worker serves. `server="granian"` serves the same
+        application on granian instead (`options` are then granian's), its workers marking
+        themselves the same way.
         """
-        config = self.dir / "gunicorn.conf.py"
-        config.write_text(_GUNICORN_CONFIG.format(booted=str(self.booted), root=str(ROOT)))
+        if server not in SERVERS:
+            raise ValueError(f"unknown server {server!r}: one of {', '.join(SERVERS)}")
         self.booted.mkdir(exist_ok=True)
         self.workers = workers
         with open(self.server_log, "ab") as log_file:
-            self.server = self.serve(self.port, workers, "--config", str(config), *options, stderr=log_file.fileno())
+            if server == "granian":
+                self.server = self.serve_granian(self.port, workers, *options, stderr=log_file.fileno())
+            else:
+                config = self.dir / "gunicorn.conf.py"
+                config.write_text(_GUNICORN_CONFIG.format(booted=str(self.booted), root=str(ROOT)))
+                self.server = self.serve(
+                    self.port, workers, "--config", str(config), *options, stderr=log_file.fileno()
+                )
         if wait_until(lambda: self.server_exited() != "" or self.is_ready(), timeout, 0.2) is None:
             self.fail_to_start(f"bin/serve did not become ready within {timeout:.0f} s")
         if exited := self.server_exited():
@@ -396,6 +451,35 @@ class Stack:
         env = {**self.env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
         command = [str(SERVE), "--log-level", "warning", "--access-logfile", "/dev/null", *worker_class_override()]
         return subprocess.Popen([*command, *options], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+
+    def serve_granian(
+        self,
+        port: int,
+        workers: int,
+        *options: str,
+        app: str = "config.wsgi:application",
+        stderr: int = subprocess.DEVNULL,
+    ) -> "subprocess.Popen[bytes]":
+        """`app` on granian's WSGI interface (`granian_command`) with the stack's environment, not
+        waited for; each worker marks itself in `booted` once it has imported `app`. Metrics in
+        Prometheus' multiprocess mode, as under gunicorn (config/gunicorn.py sets that up there)."""
+        module, attribute = app.split(":")
+        wrapper = f"harness_granian_{port}"
+        (self.dir / f"{wrapper}.py").write_text(
+            _GRANIAN_APP.format(app=app, module=module, attribute=attribute, booted=str(self.booted))
+        )
+        metrics = self.dir / f"metrics-{port}"
+        metrics.mkdir(exist_ok=True)
+        for stale in metrics.glob("*.db"):
+            stale.unlink()
+        env = {
+            **self.env,
+            "PYTHONPATH": os.pathsep.join([str(self.dir), str(ROOT)]),
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+        }
+        threads = int(env.get("WEB_THREADS", "8"))
+        command = granian_command(port, workers, f"{wrapper}:application", threads, *options)
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
 
     def is_ready(self) -> bool:
         return len(self.serving_workers()) == self.workers and self.ready().status == 200
@@ -446,10 +530,10 @@ class Stack:
         return len(errors) - len(other), other
 
     def server_exited(self) -> str:
-        """Why the gunicorn master is gone, empty while it runs."""
+        """Why the server's master process is gone, empty while it runs."""
         if self.server is None or self.server.poll() is None:
             return ""
-        return f"the gunicorn master exited (code {self.server.returncode}); see the server log lines below"
+        return f"the server's master process exited (code {self.server.returncode}); see the server log lines below"
 
     def stop(self) -> None:
         """Stop the server and the services, delete the directory; safe to call again."""

@@ -12,7 +12,11 @@ datasets with `manage.py generate_dataset`, and drives it with wrk at fixed conc
   list; cache misses on detail, list and top;
 - rating writes (PUT), fresh and repeated pairs, then a statistics recompute that must find zero
   drift;
-- the server comparison: gthread (shipped) against sync workers, with and without keep-alive;
+- the server comparison: gunicorn's gthread workers (shipped) against its sync workers and granian's
+  WSGI interface, the same worker count, with and without keep-alive, on the minimal floor,
+  /health/live, a cache hit and a write, and whether each keeps serving while 50 slow clients
+  trickle their requests' headers, or their bodies (SPEC section 8); `BENCH_ONLY=servers` runs
+  only this, on a small dataset;
 - the floor and /health/live with metrics on and off (`BENCH_FLOOR=1` mounts /api/_floor);
 - a scaling series of uncached list, detail, top and similar-movies latency at 10k, 100k and 1M ratings
   (and 10M with BENCH_SCALE=large);
@@ -28,12 +32,15 @@ datasets with `manage.py generate_dataset`, and drives it with wrk at fixed conc
 Writes BENCHMARKS.md and docs/bench-latency.png, and cleans up after itself.
 """
 
+import contextlib
 import json
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -57,7 +64,16 @@ FULL_SUITE_SCALE = min(1_000_000, max(SCALES))
 MOVIELENS_DIR = Path(os.environ.get("MOVIELENS_DIR", ROOT.parent / "shared/data/movielens/ml-latest-small"))
 WORKERS = 2 * (os.cpu_count() or 1) + 1
 IMPORT_RATINGS = int(os.environ.get("BENCH_IMPORT_RATINGS", "1000000"))
-COMPARE = os.environ.get("BENCH_COMPARE_DURATION", "5s")  # each run of the server comparison
+COMPARE = os.environ.get("BENCH_COMPARE_DURATION", "4s")  # each run of the server comparison
+# The servers compared: (server, its options). Same worker count; the threaded ones run the
+# application on as many threads per worker (WEB_THREADS, config/server.py's default 8).
+SERVERS: dict[str, tuple[str, list[str]]] = {
+    "gunicorn gthread (shipped)": ("gunicorn", []),
+    "gunicorn sync": ("gunicorn", ["--worker-class", "sync", "--threads", "1"]),
+    "granian WSGI": ("granian", []),
+}
+SLOW_CLIENTS = 50  # connections that trickle their requests during the slow-client check
+SLOW_PROBES = 10  # normal requests sent meanwhile, one after another
 FLOOR_MINIMAL = "floor: minimal Django project (no middleware, one JSON view), same server"
 FLOOR_SHIPPED = "floor: /health/live through bin/serve, shipped settings and middleware"
 WRITES_FRESH = "rating writes (PUT), fresh pairs, 16 clients"
@@ -72,6 +88,8 @@ class Bench:
         # LOG_LEVEL INFO: every request writes its JSON log line (to the server's log file), as shipped.
         self.stack = Stack("bench", PG_FSYNC="on", BENCH_FLOOR="1", LOG_LEVEL="INFO", LOG_FORMAT="json")
         self.port = self.stack.port
+        self.server_kind = "gunicorn"  # the server the comparison runs now (bin/serve's otherwise)
+        self.server_options: list[str] = []
         self.results: dict[str, Any] = {
             "scenarios": {},
             "scaling": {},
@@ -118,13 +136,13 @@ class Bench:
         self.results["similarity"][name] = {"seconds": seconds, "peak_rss_mib": peak_mib}
         log(f"  similar-movie model, {name}: {seconds:.1f} s, peak memory {peak_mib:.0f} MiB")
 
-    def start_server(self, *options: str, **env: str) -> None:
-        """bin/serve through the shared stack; `options` go to gunicorn, `env` adds variables for
-        this server only."""
+    def start_server(self, *options: str, server: str = "gunicorn", **env: str) -> None:
+        """bin/serve through the shared stack (or `server="granian"`, the stack's candidate);
+        `options` go to the server, `env` adds variables for this server only."""
         saved = dict(self.stack.env)
         self.stack.env.update(env)
         try:
-            self.stack.start_server(WORKERS, *options)
+            self.stack.start_server(WORKERS, *options, server=server)
         finally:
             self.stack.env = saved
 
@@ -226,30 +244,33 @@ class Bench:
 
     def minimal_django_floor(self, duration: str = DURATION, **env: Any) -> dict[str, Any]:
         """bench/floor (a minimal Django project: no middleware, one JSON view) on the same server:
-        gunicorn with the shipped config/server.py, the same worker count, the same options."""
+        gunicorn with the shipped config/server.py (or granian, as the stack runs it), the same
+        worker count, the same options."""
         port = harness.free_ports(1)[0]
-        command = [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "--config",
-            str(ROOT / "config" / "server.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-            *self.server_options,
-            "bench.floor.wsgi:application",
-        ]
-        server = subprocess.Popen(command, cwd=ROOT, env=self.stack.env, stderr=subprocess.DEVNULL)
+        if self.server_kind == "granian":
+            server = self.stack.serve_granian(port, WORKERS, *self.server_options, app="bench.floor.wsgi:application")
+        else:
+            command = [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "--config",
+                str(ROOT / "config" / "server.py"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(WORKERS),
+                "--log-level",
+                "warning",
+                *self.server_options,
+                "bench.floor.wsgi:application",
+            ]
+            server = subprocess.Popen(command, cwd=ROOT, env=self.stack.env, stderr=subprocess.DEVNULL)
         try:
             if harness.wait_until(lambda: harness.call(port, "GET", "/health/live").status == 200, 30) is None:
                 raise RuntimeError("the minimal Django floor never answered")
             time.sleep(1)  # every worker booted
             return self.wrk("get.lua", duration=duration, port=port, BENCH_PATH="/health/live", BENCH_BUST="0", **env)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            harness.stop_process(server, timeout=30)
 
     def measure(self, table: dict[str, Any], name: str, run: Any) -> dict[str, Any]:
         table[name] = result = run()
@@ -263,13 +284,8 @@ class Bench:
         log(f"full suite at {FULL_SUITE_SCALE:,} ratings")
         self.results["full_suite_ratings"] = FULL_SUITE_SCALE
         self.results["load"]["full suite start"] = os.getloadavg()
-        tokens = self.mint_tokens()
-        token = tokens.read_text().splitlines()[0]  # a logged-in app sends its token even to public reads
-        self.server_options: list[str] = []
+        tokens, token = self.tokens_and_warm_caches()
         bearer: dict[str, Any] = {"BENCH_TOKEN": token}
-        self.get("/api/movies/42/", bust=False, duration="2s", **bearer)  # fill the entries the hits read
-        for path in ("/api/movies/", "/api/movies/top/", "/api/users/synthetic-1/ratings/"):
-            self.get(path, bust=False, duration="1s", **bearer)
         writes: dict[str, Any] = {"BENCH_TOKENS": str(tokens)}
         scenarios = {
             FLOOR_MINIMAL: lambda: self.minimal_django_floor(**bearer),
@@ -292,17 +308,38 @@ class Bench:
         self.server_comparison(token, tokens)
         self.metrics_overhead()
 
+    def tokens_and_warm_caches(self) -> tuple[Path, str]:
+        """Tokens for the writes, the one a logged-in app sends even to public reads, and the
+        cache entries the hits read filled."""
+        tokens = self.mint_tokens()
+        token = tokens.read_text().splitlines()[0]
+        self.server_kind, self.server_options = "gunicorn", []
+        self.get("/api/movies/42/", bust=False, duration="2s", BENCH_TOKEN=token)
+        for path in ("/api/movies/", "/api/movies/top/", "/api/users/synthetic-1/ratings/"):
+            self.get(path, bust=False, duration="1s", BENCH_TOKEN=token)
+        return tokens, token
+
+    def servers_only(self) -> None:
+        """`BENCH_ONLY=servers`: the server comparison alone, on a small dataset (a short trial)."""
+        ratings = min(SCALES)
+        log(f"server comparison only: {ratings:,} ratings over {MOVIES:,} movies")
+        self.load_dataset(ratings)
+        self.start_server()
+        tokens, token = self.tokens_and_warm_caches()
+        self.server_comparison(token, tokens)
+        self.stop_server()
+
+    def slow_clients(self, token: str, trickled: str) -> dict[str, Any]:
+        return slow_client_check(self.port, token, trickled)
+
     def server_comparison(self, token: str, tokens: Path) -> None:
-        """The shipped gthread workers against gunicorn's sync workers, same worker count, with
-        and without keep-alive, on the floor, a cache hit and a write (shorter runs)."""
-        servers: dict[str, list[str]] = {
-            "gunicorn gthread (shipped)": [],
-            "gunicorn sync": ["--worker-class", "sync", "--threads", "1"],
-        }
-        for server, options in servers.items():
+        """The shipped gthread workers against gunicorn's sync workers and granian's WSGI
+        interface, same worker count, with and without keep-alive, on the floor, a cache hit and
+        a write (shorter runs); then each one's slow-client check."""
+        for server, (kind, options) in SERVERS.items():
             self.stop_server()
-            self.server_options = options
-            self.start_server(*options)
+            self.server_kind, self.server_options = kind, options
+            self.start_server(*options, server=kind)
             for path in ("/health/live", "/api/movies/42/"):  # every thread's connections open
                 self.get(path, bust=False, duration="2s", BENCH_TOKEN=token)
             rows: dict[str, Any] = {}
@@ -331,8 +368,15 @@ class Bench:
                 }
                 for name, run in runs.items():
                     self.measure(rows, name, run)
+            for trickled in ("headers", "body"):
+                rows[f"slow clients, {trickled}"] = slow = self.slow_clients(token, trickled)
+                log(
+                    f"  {SLOW_CLIENTS} clients trickling their {trickled}: {slow['answered']} of {slow['probes']} "
+                    f"normal requests answered ({slow['sent']} sent), slowest {slow['slowest_ms']:.0f} ms: "
+                    f"promise {'kept' if slow['kept'] else 'BROKEN'}"
+                )
             self.results["servers"][server] = rows
-        self.server_options = []
+        self.server_kind, self.server_options = "gunicorn", []
         self.stop_server()
         self.start_server()
 
@@ -473,6 +517,60 @@ json.dump({{"export": str(AccessToken.for_user(exporter)), "import": str(AccessT
         log(f"  after the import: {self.results['transfers_recompute']}")
 
 
+def slow_client_check(
+    port: int, token: str, trickled: str, clients: int = SLOW_CLIENTS, probes: int = SLOW_PROBES
+) -> dict[str, Any]:
+    """SPEC section 8 on the server at `port`: `clients` connections trickle a byte each every
+    0.2 s (`trickled`: a request's "headers", or a PUT's "body" after complete headers, "idle":
+    nothing at all) while `probes` normal cache hits go one after another; kept if each is a 200
+    within a second. A probe gives up after 2 s, and the check after three probes that gave up."""
+    opening = {"idle": b"", "headers": b"GET /api/movies/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "}.get(trickled)
+    if trickled == "body":
+        opening = (
+            f"PUT /api/movies/42/rating/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            'Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"score": 4, "review": "'
+        ).encode()
+    if opening is None:
+        raise ValueError(f"trickled is idle, headers or body, not {trickled!r}")
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def trickle() -> None:
+        while opening and not stop.wait(0.2):  # idle connections send nothing
+            for sock in held:
+                with contextlib.suppress(OSError):
+                    sock.send(b"a")
+
+    trickler = threading.Thread(target=trickle, daemon=True)
+    replies: list[harness.Reply] = []
+    try:
+        for _ in range(clients):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            held.append(sock)
+            sock.sendall(opening)
+        trickler.start()
+        time.sleep(0.5)  # every slow connection accepted and read from
+        for _ in range(probes):
+            replies.append(harness.call(port, "GET", "/api/movies/42/", token=token, timeout=2))
+            if sum(1 for r in replies if r.status == 0) >= 3:
+                break
+    finally:
+        stop.set()
+        if trickler.is_alive():
+            trickler.join(timeout=5)
+        for sock in held:
+            sock.close()
+    seconds = [r.seconds for r in replies if r.status == 200]
+    return {
+        "clients": clients,
+        "probes": probes,
+        "answered": len(seconds),
+        "sent": len(replies),
+        "slowest_ms": max(seconds, default=0.0) * 1000,
+        "kept": len(replies) == probes and all(r.status == 200 and r.seconds <= 1.0 for r in replies),
+    }
+
+
 def main() -> int:
     if shutil.which("wrk") is None:
         log("installing wrk")
@@ -485,6 +583,8 @@ def main() -> int:
         bench.start_services()
         if os.environ.get("BENCH_ONLY") == "transfers":
             bench.transfers()
+        elif os.environ.get("BENCH_ONLY") == "servers":
+            bench.servers_only()
         else:
             if not similarity_only:
                 bench.scaling_series()
@@ -506,9 +606,14 @@ def main() -> int:
     bench.results["load"]["end"] = os.getloadavg()
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
-    if os.environ.get("BENCH_ONLY"):  # a partial run: keep its figures, leave BENCHMARKS.md alone
-        (out / "transfers.json").write_text(json.dumps(bench.results, indent=2))
-        log(f"done in {bench.results['total_seconds'] / 60:.1f} minutes: see bench-results/transfers.json")
+    if only := os.environ.get("BENCH_ONLY"):  # a partial run: keep its figures, leave BENCHMARKS.md alone
+        (out / f"{only}.json").write_text(json.dumps(bench.results, indent=2))
+        if only == "servers":
+            sys.path.insert(0, str(ROOT / "bench"))
+            from report import server_section
+
+            print(server_section(bench.results), flush=True)
+        log(f"done in {bench.results['total_seconds'] / 60:.1f} minutes: see bench-results/{only}.json")
         return 0
     (out / "results.json").write_text(json.dumps(bench.results, indent=2))
     subprocess.run([PYTHON, ROOT / "bench" / "report.py", out / "results.json"], check=True)

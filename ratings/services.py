@@ -119,12 +119,38 @@ LEFT JOIN movie_statistics AS ms ON true
 """
 
 
+# The rater's lock and `_PUT_SQL` in one message (PostgreSQL's simple query protocol). Each
+# statement takes its own snapshot (READ COMMITTED), so `_PUT_SQL` reads the rating after the lock
+# is held, as it does when the two are sent one by one.
+_LOCK_USER_SQL = "SELECT id FROM users_user WHERE id = %(user)s FOR UPDATE"
+_PUT_ROUND_TRIP = f"{_LOCK_USER_SQL};{_PUT_SQL}"  # _PUT_SQL starts on a new line
+
+
+def _simple_queries() -> bool:
+    """Whether a statement with parameters goes out as a simple query, which may hold several:
+    Django's PostgreSQL cursors bind parameters on the client unless `server_side_binding` is set."""
+    return not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+
+
+def _put_outcome(row: Any, *, user: User, movie_id: int) -> tuple[Any, ...] | None:
+    """The movie's and the rating's values from `_PUT_SQL`'s row (None: no such movie); a write
+    that changed something invalidates the caches it shows in (after commit) and is counted."""
+    if row is None:
+        return None
+    _, title, year, count, total, rating_id, rated_at, updated_at, created, changed = row
+    if changed:
+        _invalidate_caches_of(movie_id=movie_id, username=user.username)
+        count_rating_write("create" if created else "update")
+    return title, year, count, total, rating_id, rated_at, updated_at, created
+
+
 def rating_put(*, user: User, movie_id: int, score: Decimal, review: str) -> tuple[Rating, bool] | None:
     """Create or fully replace `user`'s rating of movie `movie_id`; `(rating, created)`, or None
     when there is no such movie. `rating.movie` carries the movie's statistics after the write.
 
     A write identical to the stored rating changes nothing, not even `updated_at`. On PostgreSQL
-    this is two statements (the user lock, then `_PUT_SQL`); elsewhere the ORM does the same steps.
+    this is two statements (the user lock, then `_PUT_SQL`) sent in one round trip (`_PUT_ROUND_TRIP`);
+    elsewhere the ORM does the same steps.
     """
     if connection.vendor != "postgresql":
         movie = Movie.objects.filter(pk=movie_id).first()
@@ -135,17 +161,25 @@ def rating_put(*, user: User, movie_id: int, score: Decimal, review: str) -> tup
         return rating, created
     now = timezone.now()
     params: dict[str, Any] = {"user": user.pk, "movie": movie_id, "score": score, "review": review, "now": now}
-    with transaction.atomic():
-        _lock_user(user.pk)
+    if _simple_queries():
+        # Both statements in one message: outside a transaction PostgreSQL runs them as one
+        # implicit transaction (committed when the second ends, rolled back if either fails), so
+        # no BEGIN or COMMIT round trip either. Inside the caller's transaction they join it.
         with connection.cursor() as cursor:
-            cursor.execute(_PUT_SQL, params)
+            cursor.execute(_PUT_ROUND_TRIP, params)
+            cursor.nextset()  # past the lock's row
             row = cursor.fetchone()
-        if row is None:
-            return None
-        _, title, year, count, total, rating_id, rated_at, updated_at, created, changed = row
-        if changed:
-            _invalidate_caches_of(movie_id=movie_id, username=user.username)
-            count_rating_write("create" if created else "update")
+        outcome = _put_outcome(row, user=user, movie_id=movie_id)
+    else:
+        with transaction.atomic():
+            _lock_user(user.pk)
+            with connection.cursor() as cursor:
+                cursor.execute(_PUT_SQL, params)
+                row = cursor.fetchone()
+            outcome = _put_outcome(row, user=user, movie_id=movie_id)
+    if outcome is None:
+        return None
+    title, year, count, total, rating_id, rated_at, updated_at, created = outcome
     movie = Movie(pk=movie_id, title=title, year=year, ratings_count=count, ratings_sum=total)
     rating = Rating(
         pk=rating_id, user=user, movie=movie, score=score, review=review, rated_at=rated_at, updated_at=updated_at

@@ -7,12 +7,16 @@ account changes, token refreshes, rating writes) each cost a database write or a
 anyway, so one more small upsert is cheap, and PostgreSQL neither evicts nor loses it.
 
 How: each rate `N/period` splits time into buckets of one period. An attempt is one statement,
-`INSERT .. ON CONFLICT (ident, bucket) DO UPDATE SET hits = hits + 1 RETURNING hits`, which
-PostgreSQL serialises per row: of 40 concurrent attempts each sees a different count, so exactly
-the first N pass (`users/tests/test_throttling.py`). The limit is a sliding window:
-the previous bucket's count weighs in for the part of it that the window still covers, so a burst
-across a bucket boundary cannot double the rate. Rows expire two periods after their bucket
-starts and about one attempt in a hundred prunes the expired ones, so the table stays small.
+`INSERT .. ON CONFLICT (ident, bucket) DO UPDATE SET hits = hits + 1 RETURNING hits, (the
+previous bucket's hits)`, which PostgreSQL serialises per row: of 40 concurrent attempts each sees
+a different count, so exactly the first N pass (`users/tests/test_throttling.py`). The limit is a
+sliding window: the previous bucket's count weighs in for the part of it that the window still
+covers, so a burst across a bucket boundary cannot double the rate. That count is read by a
+subquery of the same statement's RETURNING (one round trip per attempt, on PostgreSQL and SQLite
+alike); it sees the statement's snapshot, which is what a separate `SELECT` before the upsert saw,
+and the previous bucket no longer changes once its period is over. Rows expire two periods after
+their bucket starts and about one attempt in a hundred prunes the expired ones (one more
+statement then), so the table stays small.
 
 Identities are hashed (`scope:sha256(ident)`), so a kilobyte-long username costs the same
 100-character key as any other. Client addresses come from `REMOTE_ADDR` unless `NUM_PROXIES`
@@ -40,11 +44,14 @@ from config.models import ThrottleCounter
 PRUNE_PROBABILITY = 0.01
 
 _TABLE = ThrottleCounter._meta.db_table
+# One statement per attempt: count it in its bucket, and return the count with the previous
+# bucket's (NULL when there was none), read by a subquery in RETURNING.
 _HIT = (
     f"INSERT INTO {_TABLE} (ident, bucket, hits, expires_at) VALUES (%s, %s, 1, %s) "
-    f"ON CONFLICT (ident, bucket) DO UPDATE SET hits = {_TABLE}.hits + 1 RETURNING hits"
+    f"ON CONFLICT (ident, bucket) DO UPDATE SET hits = {_TABLE}.hits + 1 "
+    f"RETURNING hits, (SELECT previous.hits FROM {_TABLE} AS previous "
+    f"WHERE previous.ident = %s AND previous.bucket = %s)"
 )
-_PREVIOUS = f"SELECT hits FROM {_TABLE} WHERE ident = %s AND bucket = %s"
 _REFUND = f"UPDATE {_TABLE} SET hits = hits - 1 WHERE ident = %s AND bucket = %s AND hits > 0"
 _PRUNE = f"DELETE FROM {_TABLE} WHERE expires_at < %s"
 
@@ -102,15 +109,12 @@ def count_attempt(scope: str, ident: str, rate: str) -> Attempt:
     key = _key(scope, ident)
     expires_at = datetime.fromtimestamp((bucket + 2) * duration, tz=UTC)
     with connection.cursor() as cursor:
-        cursor.execute(_PREVIOUS, [key, bucket - 1])
-        row = cursor.fetchone()
-        previous = int(row[0]) if row else 0
-        cursor.execute(_HIT, [key, bucket, expires_at])
-        hits = int(cursor.fetchone()[0])
+        cursor.execute(_HIT, [key, bucket, expires_at, key, bucket - 1])
+        hits, previous = cursor.fetchone()
         if random.random() < PRUNE_PROBABILITY:  # not a secret: only when to tidy up
             cursor.execute(_PRUNE, [datetime.fromtimestamp(now, tz=UTC)])
     elapsed = now - bucket * duration
-    weighted = previous * (1 - elapsed / duration) + hits
+    weighted = (previous or 0) * (1 - elapsed / duration) + hits
     return Attempt(ident=key, bucket=bucket, allowed=weighted <= limit, wait=max(1.0, duration - elapsed))
 
 

@@ -1,10 +1,12 @@
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.db import connection
 from django.urls import reverse
 
 from conftest import client_for
+from ratings import services
 from ratings.models import Rating
 from ratings.tests.conftest import assert_statistics_match_rows
 from users.tests.factories import UserFactory
@@ -165,12 +167,12 @@ def test_options_describes_the_endpoint_with_or_without_a_rating(user_client, mo
 
 def test_own_rating_reads_and_writes_cost_a_fixed_number_of_queries(user_client, movie, django_assert_num_queries):
     assert user_client.get(url(movie)).status_code == 404  # the caller is cached from now on (users.authstate)
-    # PUT (create, then replace, then the same again): the write throttle's two (the previous
-    # bucket, the counting upsert: config.api.throttling), the savepoint and its release (the
-    # test's transaction), the locked user, and one statement that reads the old rating, writes
-    # it, updates both statistics and returns the movie with its statistics after the write (on
-    # PostgreSQL; the ORM fallback elsewhere takes more). No movie read before or after.
-    expected = 6 if connection.vendor == "postgresql" else 11
+    # PUT (create, then replace, then the same again): the write throttle's one (the counting
+    # upsert, which returns the previous bucket too: config.api.throttling), and on PostgreSQL one
+    # message holding the rater's lock and one statement that reads the old rating, writes it,
+    # updates both statistics and returns the movie with its statistics after the write. No
+    # savepoint, no movie read before or after. (The ORM fallback elsewhere takes more.)
+    expected = 2 if connection.vendor == "postgresql" else 10
     with django_assert_num_queries(expected):
         assert user_client.put(url(movie), {"score": 4}, format="json").status_code == 201
     with django_assert_num_queries(expected):
@@ -180,10 +182,57 @@ def test_own_rating_reads_and_writes_cost_a_fixed_number_of_queries(user_client,
     # GET: the rating with its movie in one query.
     with django_assert_num_queries(1):
         assert user_client.get(url(movie)).status_code == 200
-    # DELETE: the write throttle's two, the rating with its movie and rater, the savepoint pair,
+    # DELETE: the write throttle's one, the rating with its movie and rater, the savepoint pair,
     # the locked user, the delete, both statistics.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert user_client.delete(url(movie)).status_code == 204
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_put_writes_in_one_round_trip_without_begin_or_commit(movie, monkeypatch, django_assert_num_queries):
+    # Outside a transaction the lock and the write go out as one message, which PostgreSQL runs as
+    # one implicit transaction: psycopg sends no BEGIN, SAVEPOINT or COMMIT of its own for it.
+    client = client_for(UserFactory.create())
+    commands: list[object] = []
+    exec_command = psycopg.Connection._exec_command
+
+    def recording(self, command, *args, **kwargs):
+        commands.append(command)
+        return exec_command(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Connection, "_exec_command", recording)
+    for score, status in ((4, 201), (2.5, 200)):
+        with django_assert_num_queries(3):  # the caller, the throttle, the lock with the write
+            assert client.put(url(movie), {"score": score}, format="json").status_code == status
+    assert commands == []
+    assert list(Rating.objects.values_list("score", flat=True)) == [Decimal("2.5")]
+    assert_statistics_match_rows(movie)
+
+
+def test_a_review_that_looks_like_sql_is_stored_as_written(user_client, movie):
+    # The lock and the write go out as one message of several statements: a review full of quotes,
+    # semicolons and backslashes is a value in it, never a statement of its own.
+    review = "x'); DELETE FROM ratings_rating; -- \\' $$ %s %(user)s ;\nSELECT 1; E'\\x00'"
+    response = user_client.put(url(movie), {"score": 4, "review": review}, format="json")
+    assert response.status_code == 201
+    assert response.json()["review"] == review
+    assert list(Rating.objects.values_list("review", flat=True)) == [review]
+
+
+@pytest.mark.postgres
+def test_a_put_with_server_side_binding_locks_and_writes_in_a_transaction_of_its_own(
+    user_client, movie, monkeypatch, django_assert_num_queries
+):
+    # Server-side binding cannot send two statements in one message: the lock, then the write,
+    # inside a transaction (a savepoint within the test's).
+    monkeypatch.setattr(services, "_simple_queries", lambda: False)
+    with django_assert_num_queries(6):  # the caller, the throttle, savepoint, lock, write, release
+        assert user_client.put(url(movie), {"score": 4}, format="json").status_code == 201
+    response = user_client.put(url(movie), {"score": 3, "review": "ok"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["movie"]["ratings_count"] == 1
+    assert_statistics_match_rows(movie)
 
 
 @pytest.mark.parametrize("version", ["1", "2"])

@@ -77,9 +77,10 @@ def test_a_rating_write_is_traced_through_http_sql_and_redis(spans):
     assert format(server[0].parent.span_id, "016x") == "00f067aa0ba902b7"
 
     sql = [span for span in finished if span.attributes.get("db.system") == "postgresql"]
-    statements = " ".join(span.name for span in sql)
-    # The throttle's INSERT, and the rating write: one WITH statement on PostgreSQL (ratings.services).
-    assert "INSERT" in statements and "WITH" in statements
+    # The throttle's INSERT, and the rating write: the rater's lock and one WITH statement, sent
+    # together in one message on PostgreSQL (ratings.services), so one span named by the first.
+    assert [span.name for span in sql][-2:] == ["INSERT", "SELECT"]
+    assert "FOR UPDATE;\nWITH movie AS" in sql[-1].attributes["db.statement"]
     redis = [span for span in finished if span.attributes.get("db.system") == "redis"]
     assert redis, [span.name for span in finished]
     assert all(span.parent is not None for span in [*sql, *redis])

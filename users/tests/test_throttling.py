@@ -82,6 +82,20 @@ def test_a_burst_across_a_bucket_boundary_cannot_double_the_rate(monkeypatch):
 
 
 @pytest.mark.django_db
+def test_an_attempt_is_one_statement_that_weighs_in_the_previous_bucket(monkeypatch, django_assert_num_queries):
+    clock = [6000.0]
+    monkeypatch.setattr(throttling.time, "time", lambda: clock[0])
+    for _ in range(8):
+        throttling.count_attempt("writes", "user:1", "10/min")
+    clock[0] += 90  # half-way through the next bucket: the previous one's 8 weigh 4
+    allowed = []
+    for _ in range(7):
+        with django_assert_num_queries(1):
+            allowed.append(throttling.count_attempt("writes", "user:1", "10/min").allowed)
+    assert allowed == [True] * 6 + [False]
+
+
+@pytest.mark.django_db
 def test_a_refused_attempt_says_how_long_to_wait(monkeypatch):
     monkeypatch.setattr(throttling.time, "time", lambda: 6000.0 + 20)
     attempts = [throttling.count_attempt("login", "ip:1", "1/min") for _ in range(2)]
