@@ -3,7 +3,7 @@
 A client generated from the schema may accept only the media types the schema declares, error
 types included: `Accept: application/problem+json; version=2` selects JSON (and version 2)
 instead of a 406. Responses then say which of the declared types they are: see
-`config.middleware.ApiVersionHeadersMiddleware`.
+`config.middleware.ResponseHeadersMiddleware`.
 """
 
 from typing import Any

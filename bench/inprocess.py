@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""CPU per request, in-process: a loop of requests straight through a WSGI application.
+
+wrk's numbers on a shared machine swing with everyone else's load; the CPU one request costs in
+this process does not, so this is how the floor's changes are measured (bench/analysis.md).
+
+    bench/inprocess.py shipped [--profile FILE] [PATH ...]   # config.wsgi, production settings
+    bench/inprocess.py floor                                  # bench/floor, the minimal project
+
+`shipped` runs production settings as `make bench` does (LOG_LEVEL=INFO, LOG_FORMAT=json, the log
+going to /dev/null instead of the server's log file) against DATABASE_URL and REDIS_URL, which
+must be set and migrated, with at least one movie. Each path is requested as a logged-in client
+sends it (a bearer token, `Accept: application/json`); `movie` stands for the first movie's detail,
+requested once before the loop so that the loop is all cache hits. Every response is read and
+closed as a WSGI server does (closing it sends `request_finished`).
+
+It prints, per path, the best of ROUNDS rounds of N requests, in microseconds per request, wall
+clock and process CPU time.
+"""
+
+import argparse
+import io
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def environ_for(path: str, token: str) -> dict[str, Any]:
+    path, _, query = path.partition("?")
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_PORT": "50000",
+        "HTTP_HOST": "127.0.0.1:8000",
+        "HTTP_USER_AGENT": "wrk",
+        "HTTP_ACCEPT": "application/json",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+    if token:
+        environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    return environ
+
+
+def request(application: Any, template: dict[str, Any]) -> str:
+    status = ""
+
+    def start_response(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        nonlocal status
+        status = line
+
+    environ = dict(template)
+    environ["wsgi.input"] = io.BytesIO(b"")
+    response = application(environ, start_response)
+    try:
+        for _chunk in response:
+            pass
+    finally:
+        response.close()
+    return status
+
+
+def measure(application: Any, template: dict[str, Any], count: int, rounds: int) -> tuple[float, float]:
+    best_wall = best_cpu = float("inf")
+    for _ in range(rounds):
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(count):
+            request(application, template)
+        best_wall = min(best_wall, (time.perf_counter() - wall) / count)
+        best_cpu = min(best_cpu, (time.process_time() - cpu) / count)
+    return best_wall * 1e6, best_cpu * 1e6
+
+
+def shipped_application() -> tuple[Any, str, dict[str, str]]:
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if not os.environ.get(name):
+            sys.exit(f"set {name} (a migrated database with movies, and Redis): see .ci/services")
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or "inprocess-" + os.urandom(24).hex(),
+            "SECURE_SSL_REDIRECT": "false",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+            "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
+        }
+    )
+    from config.wsgi import application
+
+    from movies.models import Movie
+    from rest_framework_simplejwt.tokens import AccessToken
+    from users.models import User
+
+    user, _ = User.objects.get_or_create(username="inprocess-bench")
+    movie = Movie.objects.order_by("pk").first()
+    if movie is None:
+        sys.exit("the database has no movie: load some (manage.py load_demo_data)")
+    aliases = {"movie": f"/api/movies/{movie.pk}/"}
+    return application, str(AccessToken.for_user(user)), aliases
+
+
+def floor_application() -> tuple[Any, str, dict[str, str]]:
+    sys.path.insert(0, str(ROOT))
+    from bench.floor.wsgi import application
+
+    return application, "", {}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("target", choices=["shipped", "floor"])
+    parser.add_argument("paths", nargs="*", help="default: /health/live (and `movie` for shipped)")
+    parser.add_argument("-n", "--count", type=int, default=2000, help="requests per round (default 2000)")
+    parser.add_argument("-r", "--rounds", type=int, default=5, help="rounds; the best is reported (default 5)")
+    parser.add_argument("--profile", help="write a cProfile of one more round of each path to this file")
+    parser.add_argument("--no-token", action="store_true", help="send no bearer token")
+    args = parser.parse_args()
+
+    # The request log goes where a server's log file would, minus the disk: /dev/null.
+    results = os.fdopen(os.dup(1), "w")
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    sys.path.insert(0, str(ROOT))
+    application, token, aliases = shipped_application() if args.target == "shipped" else floor_application()
+    if args.no_token:
+        token = ""
+    paths = args.paths or (["/health/live", "movie"] if args.target == "shipped" else ["/health/live"])
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    for name in paths:
+        path = aliases.get(name, name)
+        template = environ_for(path, token)
+        status = request(application, template)  # warms up, and fills the response cache
+        request(application, template)
+        wall, cpu = measure(application, template, args.count, args.rounds)
+        print(f"{args.target:8} {path:32} {status:16} {wall:8.1f} µs wall {cpu:8.1f} µs cpu", file=results)
+        if profiler is not None:
+            profiler.enable()
+            for _ in range(args.count):
+                request(application, template)
+            profiler.disable()
+    if profiler is not None:
+        profiler.dump_stats(args.profile)
+    results.flush()
+
+
+if __name__ == "__main__":
+    main()
