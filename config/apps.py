@@ -10,6 +10,11 @@ class ProjectConfig(AppConfig):
     name = "config"
     verbose_name = "Project plumbing"
 
+    def ready(self) -> None:
+        from config import request_signals
+
+        request_signals.install()
+
 
 class ThrottledAdminConfig(admin_apps.AdminConfig):
     """Django's admin with `config.admin.ThrottledAdminSite` as its default site."""
