@@ -1,4 +1,4 @@
-"""Django's work at the end of every request, without the part that does nothing here.
+"""Django's work at the start and end of every request, without the parts that do nothing here.
 
 Django connects `close_caches` to `request_finished`: after each request it asks every cache
 backend the thread has used to close. With this project's caches that closes nothing:
@@ -9,6 +9,10 @@ every request (about 10 µs, more than the whole `/health/live` view). `install(
 `config.apps.ProjectConfig.ready`) leaves `close_caches` connected only when a configured cache
 does close something per request, and checks again when the CACHES setting changes (tests).
 
+Django also connects `reset_queries` to `request_started`: it empties each connection's log of
+queries, which only fills under DEBUG (or while a test captures queries, which connects it again
+itself). Without DEBUG it is disconnected; the log is bounded (9,000 entries) in any case.
+
 Database connections are left to Django: `close_old_connections` still runs when each request
 starts and ends, so CONN_MAX_AGE and CONN_HEALTH_CHECKS behave exactly as Django documents.
 """
@@ -18,7 +22,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import close_caches
 from django.core.cache.backends.base import BaseCache
-from django.core.signals import request_finished, setting_changed
+from django.core.signals import request_finished, request_started, setting_changed
+from django.db import reset_queries
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
@@ -44,13 +49,16 @@ def closes_per_request(config: dict[str, Any]) -> bool:
 
 
 def install() -> None:
-    """Connect Django's `close_caches` to `request_finished` only if some cache needs it."""
+    """Connect Django's `close_caches` only if some cache needs it, `reset_queries` only under DEBUG."""
     request_finished.disconnect(close_caches)
     if any(closes_per_request(config) for config in settings.CACHES.values()):
         request_finished.connect(close_caches)
+    request_started.disconnect(reset_queries)
+    if settings.DEBUG:
+        request_started.connect(reset_queries)
 
 
-@receiver(setting_changed, dispatch_uid="request_signals_caches_changed")
-def _caches_changed(setting: str, **kwargs: Any) -> None:
-    if setting in ("CACHES", "DJANGO_REDIS_CLOSE_CONNECTION"):
+@receiver(setting_changed, dispatch_uid="request_signals_settings_changed")
+def _settings_changed(setting: str, **kwargs: Any) -> None:
+    if setting in ("CACHES", "DJANGO_REDIS_CLOSE_CONNECTION", "DEBUG"):
         install()

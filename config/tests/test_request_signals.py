@@ -1,11 +1,13 @@
-"""Django's end-of-request cache close runs only when a configured cache closes something."""
+"""Django's end-of-request cache close runs only when a configured cache closes something, and
+its start-of-request query log reset only under DEBUG."""
 
 import pytest
 from django.core.cache import close_caches
-from django.core.signals import request_finished
+from django.core.signals import request_finished, request_started
+from django.db import reset_queries
 from django.test import override_settings
 
-from config.request_signals import closes_per_request
+from config.request_signals import closes_per_request, install
 
 REDIS = {
     "BACKEND": "django_redis.cache.RedisCache",
@@ -17,6 +19,10 @@ LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 def close_caches_is_connected() -> bool:
     return any(ref() is close_caches for _key, ref, _is_async in request_finished.receivers)
+
+
+def reset_queries_is_connected() -> bool:
+    return any(ref() is reset_queries for _key, ref, _is_async in request_started.receivers)
 
 
 def test_the_projects_caches_close_nothing_so_close_caches_is_not_run_after_each_request():
@@ -66,3 +72,13 @@ def test_requests_still_work_without_the_cache_close(client):
     cache.set("request-signals", "kept", 60)
     assert client.get("/health/live").status_code == 200
     assert cache.get("request-signals") == "kept"
+
+
+def test_the_query_log_is_reset_per_request_only_under_debug():
+    # A test that counts queries connects reset_queries again when it ends (Django's
+    # CaptureQueriesContext); what the server starts with is what install() leaves.
+    install()
+    assert not reset_queries_is_connected()
+    with override_settings(DEBUG=True):
+        assert reset_queries_is_connected()
+    assert not reset_queries_is_connected()
