@@ -28,3 +28,24 @@ def test_every_request_writes_one_log_line_with_its_id(api_client, caplog):
     assert record.request_id == "req-42"
     assert (record.method, record.path, record.status) == ("GET", "/api/echo/", 200)
     assert record.duration_ms >= 0
+
+
+def test_generated_request_ids_are_128_random_bits_in_hex_and_never_repeat(api_client):
+    ids = {api_client.get("/health/live")["X-Request-ID"] for _ in range(200)}
+    assert len(ids) == 200
+    assert all(len(value) == 32 and set(value) <= set("0123456789abcdef") for value in ids)
+
+
+def test_the_log_line_of_a_cached_read_names_the_user_and_the_cache_state(user, user_client, caplog):
+    from django.urls import reverse
+
+    from movies.tests.factories import MovieFactory
+
+    url = reverse("movie-detail", args=[MovieFactory().pk])
+    with caplog.at_level(logging.INFO, logger="config.request"):
+        user_client.get(url)
+        user_client.get(url, HTTP_X_REQUEST_ID="req-hit")
+    miss, hit = [r for r in caplog.records if r.name == "config.request"]
+    assert (miss.cache, hit.cache) == ("MISS", "HIT")
+    assert (hit.request_id, hit.user_id, hit.method, hit.path, hit.status) == ("req-hit", user.pk, "GET", url, 200)
+    assert hit.getMessage().startswith(f"GET {url} 200 ")
