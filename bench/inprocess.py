@@ -99,18 +99,22 @@ def shipped_application() -> tuple[Any, str, dict[str, str]]:
             "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
         }
     )
-    from config.wsgi import application
+    from config.wsgi import application  # sets Django up: the imports below need it
+
+    return application, *_token_and_aliases()
+
+
+def _token_and_aliases() -> tuple[str, dict[str, str]]:
+    from rest_framework_simplejwt.tokens import AccessToken
 
     from movies.models import Movie
-    from rest_framework_simplejwt.tokens import AccessToken
     from users.models import User
 
     user, _ = User.objects.get_or_create(username="inprocess-bench")
     movie = Movie.objects.order_by("pk").first()
     if movie is None:
         sys.exit("the database has no movie: load some (manage.py load_demo_data)")
-    aliases = {"movie": f"/api/movies/{movie.pk}/"}
-    return application, str(AccessToken.for_user(user)), aliases
+    return str(AccessToken.for_user(user)), {"movie": f"/api/movies/{movie.pk}/"}
 
 
 def floor_application() -> tuple[Any, str, dict[str, str]]:
@@ -130,12 +134,12 @@ def main() -> None:
     parser.add_argument("--no-token", action="store_true", help="send no bearer token")
     args = parser.parse_args()
 
-    # The request log goes where a server's log file would, minus the disk: /dev/null.
-    results = os.fdopen(os.dup(1), "w")
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, 2)
     sys.path.insert(0, str(ROOT))
     application, token, aliases = shipped_application() if args.target == "shipped" else floor_application()
+    # From here the request log goes where a server's log file would, minus the disk: /dev/null
+    # (the file descriptor, so the log handler's stream goes there too); results go to stdout.
+    results = os.fdopen(os.dup(1), "w")
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
     if args.no_token:
         token = ""
     paths = args.paths or (["/health/live", "movie"] if args.target == "shipped" else ["/health/live"])
