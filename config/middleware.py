@@ -1,4 +1,4 @@
-"""Cross-cutting HTTP middleware: request ids, the request log, and API version headers."""
+"""Cross-cutting HTTP middleware: request ids and the request log, response headers, request guards."""
 
 import logging
 import os
