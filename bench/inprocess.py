@@ -118,10 +118,11 @@ def _token_and_aliases() -> tuple[str, dict[str, str]]:
 
 
 def floor_application() -> tuple[Any, str, dict[str, str]]:
-    sys.path.insert(0, str(ROOT))
-    from bench.floor.wsgi import application
+    """What bench/floor/wsgi.py serves."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.floor.settings"
+    from django.core.wsgi import get_wsgi_application
 
-    return application, "", {}
+    return get_wsgi_application(), "", {}
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ def test_the_log_line_of_a_cached_read_names_the_user_and_the_cache_state(user, 
 
     from movies.tests.factories import MovieFactory
 
-    url = reverse("movie-detail", args=[MovieFactory().pk])
+    url = reverse("movie-detail", args=[MovieFactory.create().pk])
     with caplog.at_level(logging.INFO, logger="config.request"):
         user_client.get(url)
         user_client.get(url, HTTP_X_REQUEST_ID="req-hit")

@@ -1,6 +1,8 @@
 """Django's end-of-request cache close runs only when a configured cache closes something, and
 its start-of-request query log reset only under DEBUG."""
 
+from typing import Any
+
 import pytest
 from django.core.cache import close_caches
 from django.core.signals import request_finished, request_started
@@ -9,7 +11,7 @@ from django.test import override_settings
 
 from config.request_signals import closes_per_request, install
 
-REDIS = {
+REDIS: dict[str, Any] = {
     "BACKEND": "django_redis.cache.RedisCache",
     "LOCATION": "redis://127.0.0.1:1/0",
     "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},

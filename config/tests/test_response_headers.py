@@ -40,7 +40,7 @@ def test_health_live_carries_exactly_these_headers(api_client):
 
 
 def test_a_cached_api_read_carries_exactly_these_headers(user_client):
-    url = reverse("movie-detail", args=[MovieFactory().pk])
+    url = reverse("movie-detail", args=[MovieFactory.create().pk])
     assert user_client.get(url)["X-Cache"] == "MISS"
     response = user_client.get(url)
     headers = headers_of(response)
@@ -69,7 +69,7 @@ def test_a_cached_api_read_carries_exactly_these_headers(user_client):
 
 
 def test_a_version_2_read_says_its_version_in_the_media_type(api_client):
-    url = reverse("movie-detail", args=[MovieFactory().pk])
+    url = reverse("movie-detail", args=[MovieFactory.create().pk])
     for _ in range(2):  # the miss, then the hit
         response = api_client.get(url, HTTP_ACCEPT="application/json; version=2")
         assert response["Content-Type"] == "application/json; version=2"
