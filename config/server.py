@@ -20,20 +20,26 @@ are in flight, and the promise (twice the workers) holds while WEB_THREADS >= 2.
 nginx (deploy/nginx.conf) buffers whole bodies before passing a request on, so that case only
 arises for clients that reach the server directly.
 
-Settings (environment):
+Settings (environment), and the granian option each becomes:
 
-| variable | default | granian option |
-|---|---|---|
-| HOST, PORT | 0.0.0.0, 8000 | --host, --port |
-| WEB_CONCURRENCY | 2 x cores + 1 | --workers (processes) |
-| WEB_THREADS | 8 | --blocking-threads: application threads per worker; each keeps its own database connection, so PostgreSQL sees up to WEB_CONCURRENCY x WEB_THREADS per replica |
-| WEB_KEEPALIVE | 5 | 0 turns HTTP/1 keep-alive off (--no-http1-keep-alive); any other value leaves it on. granian has no idle keep-alive timeout of its own: an idle connection costs no thread |
-| WEB_TIMEOUT | 30 | --http1-header-read-timeout (seconds here, at most 60): how long a client may take to send its request headers |
-| WEB_GRACEFUL_TIMEOUT | 30 | --workers-kill-timeout: on SIGTERM the workers stop taking connections and finish what they serve; any still running after this many seconds is killed |
-| WEB_BACKLOG | 2048 | --backlog: connections the kernel queues before the workers accept them |
-| WEB_ACCESS_LOG | (off) | granian's access log: `-` for stdout, or a file path. Off by default: the application writes one JSON line per request (config.middleware) with everything an access log has plus the request id, user and cache state |
-| WEB_APP | config.wsgi:application | the WSGI application (harnesses wrap it to learn when each worker has loaded it) |
-| PROMETHEUS_MULTIPROC_DIR | a fresh directory per server run | see below |
+- HOST, PORT (0.0.0.0, 8000): --host, --port.
+- WEB_CONCURRENCY (2 x cores + 1): --workers, processes.
+- WEB_THREADS (8): --blocking-threads, the application threads per worker. Each keeps its own
+  database connection, so PostgreSQL sees up to WEB_CONCURRENCY x WEB_THREADS per replica.
+- WEB_KEEPALIVE (5): 0 turns HTTP/1 keep-alive off (--no-http1-keep-alive); any other value leaves
+  it on. granian has no idle keep-alive timeout to set; an idle connection costs no thread.
+- WEB_TIMEOUT (30): --http1-header-read-timeout, in seconds here (at most 60): how long a client
+  may take to send its request headers.
+- WEB_GRACEFUL_TIMEOUT (30): --workers-kill-timeout. On SIGTERM the workers stop taking
+  connections and finish the requests they serve; one still running after this many seconds is
+  killed.
+- WEB_BACKLOG (2048): --backlog, connections the kernel queues before a worker accepts them.
+- WEB_ACCESS_LOG (off): granian's access log, `-` for stdout or a file path. Off by default: the
+  application writes one JSON line per request (config.middleware) with everything an access log
+  has plus the request id, user and cache state.
+- WEB_APP (config.wsgi:application): the WSGI application (harnesses wrap it to learn when each
+  worker has loaded it).
+- PROMETHEUS_MULTIPROC_DIR (a fresh directory per server run): see below.
 
 What has no granian equivalent: gunicorn's worker `timeout` (a worker silent for 30 s was killed
 and replaced). A request stuck in the application holds its thread until it returns; what bounds
@@ -109,7 +115,7 @@ def granian_arguments(env: Mapping[str, str], log_config: Path | None = None) ->
         "--interface",
         "wsgi",
         "--host",
-        env.get("HOST") or "0.0.0.0",  # noqa: S104 - the container's port is published, not the host's
+        env.get("HOST") or "0.0.0.0",  # the container's; bin/serve on a host: set HOST
         "--port",
         str(port),
         "--workers",
