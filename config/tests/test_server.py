@@ -141,3 +141,16 @@ def test_sigterm_lets_a_request_in_flight_finish_and_the_server_exit_cleanly():
     request.join(timeout=10)
     assert code == 0
     assert len(answers) == 1 and json.loads(answers[0])["REMOTE_ADDR"] == "127.0.0.1"
+
+
+def test_web_access_log_names_the_file_granian_writes_one_line_per_request_to(tmp_path):
+    access_log = tmp_path / "access.log"
+    port = free_port()
+    server = serve(port, ready_path="/", WEB_APP=PROBE, WEB_ACCESS_LOG=str(access_log))
+    try:
+        for _ in range(3):
+            get(port, "/counted")
+    finally:
+        stop(server)
+    lines = access_log.read_text().splitlines()
+    assert len([line for line in lines if '"GET /counted HTTP/1.1" 200' in line]) == 3
