@@ -27,9 +27,11 @@ Settings (environment), and the granian option each becomes:
 - WEB_THREADS (8): --blocking-threads, the application threads per worker. Each keeps its own
   database connection, so PostgreSQL sees up to WEB_CONCURRENCY x WEB_THREADS per replica.
 - WEB_KEEPALIVE (5): 0 turns HTTP/1 keep-alive off (--no-http1-keep-alive); any other value leaves
-  it on. granian has no idle keep-alive timeout to set; an idle connection costs no thread.
+  it on. granian has no separate idle keep-alive timeout: the header read timeout (WEB_TIMEOUT)
+  also runs while a connection waits for its next request. An idle connection costs no thread.
 - WEB_TIMEOUT (30): --http1-header-read-timeout, in seconds here (at most 60): how long a client
-  may take to send its request headers.
+  may take to send its request headers, counted from the connection's opening or the previous
+  response; then granian closes the connection (idle, keep-alive or half-sent alike).
 - WEB_GRACEFUL_TIMEOUT (30): --workers-kill-timeout. On SIGTERM the workers stop taking
   connections and finish the requests they serve; one still running after this many seconds is
   killed.

@@ -3,6 +3,7 @@ proxy headers, and its shutdown. The metrics directory is tested in test_metrics
 
 import json
 import secrets
+import socket
 import subprocess
 import threading
 import time
@@ -154,3 +155,18 @@ def test_web_access_log_names_the_file_granian_writes_one_line_per_request_to(tm
         stop(server)
     lines = access_log.read_text().splitlines()
     assert len([line for line in lines if '"GET /counted HTTP/1.1" 200' in line]) == 3
+
+
+@pytest.mark.parametrize("opening", [b"", b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "])
+def test_a_connection_that_sends_no_complete_headers_within_web_timeout_is_closed(opening):
+    port = free_port()
+    server = serve(port, ready_path="/", WEB_APP=PROBE, WEB_TIMEOUT="1")
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+            sock.sendall(opening)
+            started = time.monotonic()
+            assert sock.recv(100) == b""  # closed by the server, with nothing sent
+            waited = time.monotonic() - started
+    finally:
+        stop(server)
+    assert 0.5 < waited < 5
