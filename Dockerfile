@@ -1,4 +1,4 @@
-# Production image: bin/serve (gunicorn with threaded workers, config/server.py, and production
+# Production image: bin/serve (granian's WSGI interface, config/server.py, and production
 # settings); static files collected at build time
 # and served by the app (WhiteNoise); migrations applied on start.
 FROM python:3.11-slim-bookworm
@@ -18,7 +18,7 @@ COPY . .
 RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" python manage.py collectstatic --noinput
 USER app
 EXPOSE 8000
-# bin/serve is the one production server command (gunicorn on $HOST:$PORT, $WEB_CONCURRENCY
-# workers, proxies trusted from $FORWARDED_ALLOW_IPS): see its header. Its configuration
-# (threaded workers, so slow clients cannot stall it) is config/server.py.
+# bin/serve is the one production server command (granian on $HOST:$PORT, $WEB_CONCURRENCY
+# workers of $WEB_THREADS threads; SIGTERM drains them): see its header. Its configuration, and
+# why granian (a Rust HTTP core: faster, and slow clients cannot stall it), is config/server.py.
 CMD ["sh", "-c", "python manage.py migrate --noinput && exec bin/serve"]

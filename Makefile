@@ -95,7 +95,7 @@ services:
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache .coverage db.sqlite3
 
-## bench: the benchmark (PostgreSQL, Redis, gunicorn, wrk); writes BENCHMARKS.md. Not part of `make test`.
+## bench: the benchmark (PostgreSQL, Redis, the shipped server, wrk); writes BENCHMARKS.md. Not part of `make test`.
 bench: install
 	$(BIN)/python bench/run.py
 

@@ -5,14 +5,14 @@
 - `Stack(name)`: PostgreSQL and Redis of its own through `.ci/services` (a fresh `SERVICES_DIR`
   under /tmp and free ports, so a harness may stop and restart them), `migrate`, seeding, users
   with tokens, and the production server started the way production starts it, through
-  `bin/serve` (gunicorn with the shipped configuration, config/server.py, production settings) on
+  `bin/serve` (granian with the shipped configuration, config/server.py, production settings) on
   127.0.0.1 with `WEB_CONCURRENCY` workers; `serve()` starts a further one on another port.
 - `start_server()` waits until `/health/ready` answers 200 and every worker has loaded the
   application; if the server exits or never gets there within the timeout it raises, with the
   tail of the server's log, so a harness whose server never becomes ready fails loudly.
-  `start_server(..., server="granian")` runs the same application and settings on granian's WSGI
-  interface instead (`granian_command`: a candidate `make bench` compares, never what bin/serve
-  ships), with as many threads per worker as the shipped gthread workers.
+  `start_server(..., server="gthread"|"sync")` runs the same application and settings on
+  gunicorn's workers instead (`server_command`: candidates `make bench` compares, never what
+  bin/serve ships). Every server a harness starts goes through `start_server_process`.
 - `stop()` (also the context manager's exit) stops the server and the services and deletes the
   directory; it is idempotent and quiet.
 - A small HTTP client (`call`, `Reply`) for harnesses that drive the service with threads.
@@ -132,7 +132,7 @@ def call(
     version: str | None = None,
     timeout: float = REQUEST_TIMEOUT,
 ) -> Reply:
-    """One request on a new connection (gunicorn's sync workers close every connection anyway)."""
+    """One request on a new connection (as a client without keep-alive sends it)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     return exchange(connection, method, path, kind=kind, token=token, payload=payload, version=version)
 
@@ -248,59 +248,105 @@ with open(os.environ["HARNESS_OUT"], "w") as out:
 """
 
 
-_GUNICORN_CONFIG = """
-import pathlib
-import sys
-
-# The shipped server configuration (config/server.py), plus a hook that tells the harness when
-# a worker has loaded the application. bin/serve's --bind and --workers override it.
-sys.path.insert(0, {root!r})
-from config.server import *  # noqa: F403
-
-
-def post_worker_init(worker):
-    pathlib.Path({booted!r}, str(worker.pid)).touch()
-"""
-
-_GRANIAN_APP = """
+_APP_WRAPPER = """
 import os
 import pathlib
 
-# The application granian serves for a harness: {app}, plus a file per worker that has loaded it
-# (gunicorn's post_worker_init hook does the same through _GUNICORN_CONFIG).
+# The application a harness server runs: {app}, plus a file per worker that has loaded it, named
+# by the worker's pid, so the harness knows when every worker serves.
 from {module} import {attribute} as application  # noqa: F401
 
 pathlib.Path({booted!r}, str(os.getpid())).touch()
 """
 
-SERVERS = ("gunicorn", "granian")
-GRANIAN = ROOT / ".venv" / "bin" / "granian"
+# "granian" is the shipped server (bin/serve, config/server.py); the others are gunicorn's
+# workers, the candidates `make bench` compares it with (gunicorn is a development tool only).
+SERVERS = ("granian", "gthread", "sync")
+GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 
 
-def granian_command(port: int, workers: int, app: str, threads: int, *options: str) -> list[str]:
-    """granian's WSGI interface on 127.0.0.1:`port`: `workers` processes, each running the
-    application on `threads` threads (its "blocking threads"; gthread's threads per worker), HTTP/1
-    with keep-alive (`--no-http1-keep-alive` in `options` turns it off), no access log."""
+def server_command(server: str, port: int, workers: int, app: str, threads: int, *options: str) -> list[str]:
+    """The command line of `server` on 127.0.0.1:`port` with `workers` processes running `app`.
+
+    granian is bin/serve itself (the production command; the address, workers and app reach it
+    through the environment, see `start_server_process`). gthread and sync are gunicorn with the
+    settings gunicorn was shipped with before granian (issue 15): `threads` threads per gthread
+    worker (granian's blocking threads), 5 s keep-alive, 30 s worker timeout, no access log.
+    `options` go to the server and override these."""
+    if server == "granian":
+        return [str(SERVE), "--log-level", "warning", *options]
+    if server not in SERVERS:
+        raise ValueError(f"unknown server {server!r}: one of {', '.join(SERVERS)}")
+    threads = threads if server == "gthread" else 1  # gunicorn runs "sync" as gthread when threads > 1
     return [
-        str(GRANIAN),
-        "--interface",
-        "wsgi",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
+        str(GUNICORN),
+        "--bind",
+        f"127.0.0.1:{port}",
         "--workers",
         str(workers),
-        "--blocking-threads",
+        "--worker-class",
+        server,
+        "--threads",
         str(threads),
-        "--http",
-        "1",
-        "--no-ws",
+        "--keep-alive",
+        "5",
+        "--timeout",
+        "30",
+        "--graceful-timeout",
+        "30",
         "--log-level",
         "warning",
         *options,
         app,
     ]
+
+
+def start_server_process(
+    env: dict[str, str],
+    directory: Path,
+    port: int,
+    workers: int,
+    *options: str,
+    server: str = "granian",
+    app: str = "config.wsgi:application",
+    booted: Path,
+    access_log: Path | None = None,
+    stderr: int = subprocess.DEVNULL,
+    new_session: bool = False,
+) -> "subprocess.Popen[bytes]":
+    """The one way every harness starts a server (not waited for): `server` (`server_command`)
+    serving `app` through a wrapper module in `directory` that marks each worker in `booted`
+    once it has loaded the application. Prometheus' multiprocess directory is a fresh one per
+    run (bin/serve chooses its own; gunicorn gets one here). `access_log`: a file the server
+    appends one line per request to."""
+    module, attribute = app.split(":")
+    wrapper = f"harness_app_{port}"
+    (directory / f"{wrapper}.py").write_text(
+        _APP_WRAPPER.format(app=app, module=module, attribute=attribute, booted=str(booted))
+    )
+    booted.mkdir(exist_ok=True)
+    run_env = {
+        **env,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "PYTHONPATH": os.pathsep.join([str(directory), str(ROOT)]),
+        "WEB_APP": f"{wrapper}:application",
+    }
+    threads = int(run_env.get("WEB_THREADS", "8"))
+    if server == "granian":
+        run_env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # bin/serve makes a fresh one per run
+        if access_log is not None:
+            run_env["WEB_ACCESS_LOG"] = str(access_log)
+    else:
+        metrics = Path(tempfile.mkdtemp(prefix=f"metrics-{port}-", dir=directory))
+        run_env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics)
+        if access_log is not None:
+            options = ("--access-logfile", str(access_log), *options)
+    command = server_command(server, port, workers, f"{wrapper}:application", threads, *options)
+    return subprocess.Popen(
+        command, cwd=ROOT, env=run_env, stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=new_session
+    )
 
 
 # Production settings on plain HTTP over loopback, with a throwaway key.
@@ -415,71 +461,36 @@ class Stack:
 
     # server
     def start_server(
-        self, workers: int, *options: str, timeout: float = READY_TIMEOUT, server: str = "gunicorn"
+        self, workers: int, *options: str, timeout: float = READY_TIMEOUT, server: str = "granian"
     ) -> None:
-        """bin/serve on 127.0.0.1:`port` with `workers` workers; returns once ready, raises if it never is.
+        """The server on 127.0.0.1:`port` with `workers` workers; returns once ready (every worker
+        has loaded the application and /health/ready says 200), raises if it never is.
 
-        bin/serve's --config (config/server.py) is replaced by a throwaway config that imports it
-        and adds one hook, post_worker_init, which writes a file per worker that has loaded the
-        application: ready means every worker serves. `server="granian"` serves the same
-        application on granian instead (`options` are then granian's), its workers marking
-        themselves the same way.
+        `server` is the shipped one, "granian" (bin/serve), unless a harness compares candidates
+        (`SERVERS`); `options` are that server's own.
         """
-        if server not in SERVERS:
-            raise ValueError(f"unknown server {server!r}: one of {', '.join(SERVERS)}")
-        self.booted.mkdir(exist_ok=True)
         self.workers = workers
         with open(self.server_log, "ab") as log_file:
-            if server == "granian":
-                self.server = self.serve_granian(self.port, workers, *options, stderr=log_file.fileno())
-            else:
-                config = self.dir / "gunicorn.conf.py"
-                config.write_text(_GUNICORN_CONFIG.format(booted=str(self.booted), root=str(ROOT)))
-                self.server = self.serve(
-                    self.port, workers, "--config", str(config), *options, stderr=log_file.fileno()
-                )
+            self.server = self.serve(self.port, workers, *options, server=server, stderr=log_file.fileno())
         if wait_until(lambda: self.server_exited() != "" or self.is_ready(), timeout, 0.2) is None:
-            self.fail_to_start(f"bin/serve did not become ready within {timeout:.0f} s")
+            self.fail_to_start(f"the server ({server}) did not become ready within {timeout:.0f} s")
         if exited := self.server_exited():
             self.fail_to_start(exited)
 
     def serve(
-        self, port: int, workers: int, *options: str, stderr: int = subprocess.DEVNULL
-    ) -> "subprocess.Popen[bytes]":
-        """bin/serve (the shipped configuration, config/server.py) on 127.0.0.1:`port` with
-        `workers` workers, not waited for; FAULTS_WORKER_CLASS swaps the worker class."""
-        env = {**self.env, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": str(workers)}
-        command = [str(SERVE), "--log-level", "warning", "--access-logfile", "/dev/null", *worker_class_override()]
-        return subprocess.Popen([*command, *options], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
-
-    def serve_granian(
         self,
         port: int,
         workers: int,
         *options: str,
+        server: str = "granian",
         app: str = "config.wsgi:application",
         stderr: int = subprocess.DEVNULL,
     ) -> "subprocess.Popen[bytes]":
-        """`app` on granian's WSGI interface (`granian_command`) with the stack's environment, not
-        waited for; each worker marks itself in `booted` once it has imported `app`. Metrics in
-        Prometheus' multiprocess mode, as under gunicorn (config/gunicorn.py sets that up there)."""
-        module, attribute = app.split(":")
-        wrapper = f"harness_granian_{port}"
-        (self.dir / f"{wrapper}.py").write_text(
-            _GRANIAN_APP.format(app=app, module=module, attribute=attribute, booted=str(self.booted))
+        """`server` (bin/serve unless a candidate is named) with the stack's environment on
+        127.0.0.1:`port`, not waited for (`start_server_process`)."""
+        return start_server_process(
+            self.env, self.dir, port, workers, *options, server=server, app=app, booted=self.booted, stderr=stderr
         )
-        metrics = self.dir / f"metrics-{port}"
-        metrics.mkdir(exist_ok=True)
-        for stale in metrics.glob("*.db"):
-            stale.unlink()
-        env = {
-            **self.env,
-            "PYTHONPATH": os.pathsep.join([str(self.dir), str(ROOT)]),
-            "PROMETHEUS_MULTIPROC_DIR": str(metrics),
-        }
-        threads = int(env.get("WEB_THREADS", "8"))
-        command = granian_command(port, workers, f"{wrapper}:application", threads, *options)
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
 
     def is_ready(self) -> bool:
         return len(self.serving_workers()) == self.workers and self.ready().status == 200
@@ -497,14 +508,14 @@ class Stack:
                 path.unlink()
 
     def serving_workers(self) -> set[int]:
-        """Workers that have loaded the application (gunicorn's post_worker_init hook ran)."""
+        """Workers that have loaded the application (the harness's wrapper module marked them)."""
         return self.worker_pids() & {int(path.name) for path in self.booted.iterdir()}
 
     def ready(self) -> Reply:
         return call(self.port, "GET", "/health/ready", kind="ready", timeout=10)
 
     def worker_pids(self) -> set[int]:
-        """Live (not zombie) children of the gunicorn master, read from /proc."""
+        """Live (not zombie) children of the server's main process, read from /proc."""
         if self.server is None:
             return set()
         found = set()
@@ -521,12 +532,13 @@ class Stack:
 
     def server_errors(self) -> tuple[int, list[str]]:
         """How many lines of the server's log are errors the faults explain (a 503 logged by
-        django.request, gunicorn reporting a killed worker), and every other ERROR or traceback line."""
+        django.request, the server reporting a killed worker), and every other ERROR or traceback line."""
         if not self.server_log.exists():
             return 0, []
         lines = self.server_log.read_text(errors="replace").splitlines()
         errors = [line for line in lines if "ERROR" in line or "Traceback" in line]
-        other = [line for line in errors if "Service Unavailable" not in line and "was sent SIGKILL" not in line]
+        killed = ("was sent SIGKILL", "Unexpected exit from worker")  # gunicorn's words, granian's
+        other = [line for line in errors if "Service Unavailable" not in line and not any(k in line for k in killed)]
         return len(errors) - len(other), other
 
     def server_exited(self) -> str:
@@ -680,7 +692,8 @@ class Nginx:
 
 
 class Web:
-    """One more web replica: bin/serve with the stack's environment (plus `settings`) on a port of its own."""
+    """One more web replica: bin/serve with the stack's environment (plus `settings`) on a port of its own
+    (`HARNESS_SERVER` names a gunicorn candidate instead, see `harness_server`)."""
 
     def __init__(self, stack: Stack, name: str, workers: int, **settings: str) -> None:
         self.stack = stack
@@ -688,8 +701,9 @@ class Web:
         self.workers = workers
         (self.port,) = free_ports(1)
         self.settings = settings
-        # Requests one replica holds at once: its workers' threads (config/server.py, gthread).
-        threads = "1" if os.environ.get("FAULTS_WORKER_CLASS") else {**stack.env, **settings}.get("WEB_THREADS", "8")
+        self.server = harness_server()
+        # Requests one replica holds at once: its workers' application threads (config/server.py).
+        threads = "1" if self.server == "sync" else {**stack.env, **settings}.get("WEB_THREADS", "8")
         self.capacity = workers * int(threads)
         self.log = stack.dir / f"{name}.log"
         self.access_log = stack.dir / f"{name}-access.log"  # which replica served what, over restarts
@@ -697,23 +711,20 @@ class Web:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = READY_TIMEOUT) -> None:
-        config = self.stack.dir / f"{self.name}.gunicorn.conf.py"
-        config.write_text(_GUNICORN_CONFIG.format(booted=str(self.booted), root=str(ROOT)))
         self.booted.mkdir(exist_ok=True)
         for path in self.booted.iterdir():
             path.unlink()
-        env = {
-            **self.stack.env,
-            **self.settings,
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "WEB_CONCURRENCY": str(self.workers),
-        }
-        command = [str(SERVE), "--config", str(config), "--log-level", "warning", *worker_class_override()]
-        command += ["--access-logfile", str(self.access_log)]
         with open(self.log, "ab") as log_file:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True
+            self.process = start_server_process(
+                {**self.stack.env, **self.settings},
+                self.stack.dir,
+                self.port,
+                self.workers,
+                server=self.server,
+                booted=self.booted,
+                access_log=self.access_log,
+                stderr=log_file.fileno(),
+                new_session=True,
             )
         if wait_until(lambda: self.exited() or self.ready(), timeout, 0.2) is None or self.exited():
             tail = self.log.read_text(errors="replace").splitlines()[-30:]
@@ -765,11 +776,14 @@ def stack(name: str, **settings: str) -> Iterator[Stack]:
         yield started
 
 
-def worker_class_override() -> list[str]:
-    """`--worker-class X` when FAULTS_WORKER_CLASS asks for another than the shipped one."""
-    worker_class = os.environ.get("FAULTS_WORKER_CLASS", "")
-    # gunicorn runs "sync" as gthread when threads > 1, so a sync worker needs --threads 1 too.
-    return ["--worker-class", worker_class, "--threads", "1"] if worker_class else []
+def harness_server() -> str:
+    """The server a harness's extra servers run: the shipped one (granian, bin/serve) unless
+    HARNESS_SERVER names a candidate (`SERVERS`: gthread or sync, gunicorn's workers), to show
+    what a scenario does on them."""
+    server = os.environ.get("HARNESS_SERVER", "") or "granian"
+    if server not in SERVERS:
+        raise ValueError(f"HARNESS_SERVER={server!r}: one of {', '.join(SERVERS)}")
+    return server
 
 
 def raise_on_sigterm() -> None:

@@ -58,7 +58,7 @@ def metrics_overhead(overhead: dict | None) -> str:
     return f"""
 ## What metrics cost
 
-The same gunicorn server restarted with `METRICS_ENABLED=false` (no metrics middleware); every
+The same server restarted with `METRICS_ENABLED=false` (no metrics middleware); every
 other line of the stack is unchanged. Recording is a counter and a histogram per request (and a
 query counter when it ran SQL), written to memory-mapped files (multiprocess mode).
 
@@ -146,7 +146,7 @@ def main(path: str) -> None:
 
 Measured by `make bench` (bench/run.py) on {results["machine"]}. Everything runs on that one
 machine over loopback: PostgreSQL 15 (fsync on), Redis, the shipped server (`bin/serve`:
-gunicorn with config/server.py's gthread workers, {results.get("workers", "?")} of them) with production
+granian's WSGI interface with config/server.py's settings, {results.get("workers", "?")} workers) with production
 settings and the request log on (one JSON line per request, as shipped), and the load generator,
 wrk, with {results["connections"]} keep-alive connections from 2 threads and a bearer token on
 every request. The whole run took {results["total_seconds"] / 60:.1f} minutes.
@@ -163,7 +163,7 @@ same run, minutes apart, under the same load. Load average (1 / 5 / 15 min) duri
 {targets}
 ## Requests at {full:,} ratings
 
-Two floors, measured side by side on the same server (gunicorn, config/server.py, the same
+Two floors, measured side by side on the same server (bin/serve's granian, the same
 worker count and options): a minimal Django project (`bench/floor`: no apps, no middleware,
 one JSON view) and the shipped `/health/live` through `bin/serve` with production settings and
 every middleware. Their ratio is the floor target; every other ratio is to the shipped floor.
@@ -205,7 +205,7 @@ neighbours, swap in); peak memory is the resident set of that process. Targets: 
     (ROOT / "BENCHMARKS.md").write_text(text)
 
 
-SHIPPED_SERVER = "gunicorn gthread (shipped)"
+SHIPPED_SERVER = "granian WSGI (shipped)"
 SERVER_SCENARIOS = ("minimal Django floor", "/health/live", "movie detail cache hit", "rating write")
 CONNECTION_KINDS = ("keep-alive", "new connection per request")
 
@@ -261,10 +261,10 @@ def server_section(results: dict) -> str:
         for server, runs in servers.items()
         if all((runs.get(f"slow clients, {trickled}") or {}).get("kept") for trickled in TRICKLED)
     ]
-    return f"""The shipped server (`bin/serve`: gunicorn's gthread workers, config/server.py) against gunicorn's
-sync workers and granian's WSGI interface (Rust HTTP core; `.ci/stack.py` runs it with the same
-application and settings, as many processes and as many application threads per process as
-gthread), each with keep-alive connections and with a new connection per request
+    return f"""The shipped server (`bin/serve`: granian's WSGI interface, a Rust HTTP core, config/server.py)
+against gunicorn's gthread and sync workers (`.ci/stack.py` runs them with the same application and
+settings, as many processes, and as many threads per gthread worker as granian's blocking threads),
+each with keep-alive connections and with a new connection per request
 (`Connection: close`), on the minimal Django floor (bench/floor on that server), `/health/live`, a
 cache hit and a rating write (shorter runs than above, so noisier).
 
@@ -280,9 +280,9 @@ after 2 s, the check after three that gave up).
 
 Fastest in this run with keep-alive: on the cache hit **{fastest(servers, hit)}**, on the rating
 write **{fastest(servers, write)}**. Slow-client promise kept by: {", ".join(slow_kept) or "none"}.
-**Shipped: {SHIPPED_SERVER.removesuffix(" (shipped)")}** (`bin/serve` is unchanged by this comparison):
-a switch needs a server that wins on speed and keeps the slow-client promise in the same run;
-see the analysis below for what this run says.
+**Shipped: {SHIPPED_SERVER.removesuffix(" (shipped)")}** since issue 15, on engineer D's trial
+(bench/analysis.md): a switch back needs a server that wins on speed and keeps the slow-client
+promise in the same run; see the analysis below for what this run says.
 """
 
 

@@ -2,18 +2,18 @@
 """`make bench`: measure the service against the floor of its own stack (SPEC section 11).
 
 Starts the harness stack (`.ci/stack.py`: a throwaway PostgreSQL and Redis, and the production
-server through bin/serve with (2 x cores) + 1 gthread workers, the count gunicorn's docs recommend)
+server through bin/serve: granian's WSGI interface with (2 x cores) + 1 workers)
 on loopback, loads synthetic
 datasets with `manage.py generate_dataset`, and drives it with wrk at fixed concurrency:
 
-- two floors on the same server (gunicorn, config/server.py, the same workers): a minimal Django
+- two floors on the same server (bin/serve's granian, the same workers): a minimal Django
   project (bench/floor) and the shipped /health/live through bin/serve;
 - with a bearer token on every request: cache hits on movie detail, list, top and a public rated
   list; cache misses on detail, list and top;
 - rating writes (PUT), fresh and repeated pairs, then a statistics recompute that must find zero
   drift;
-- the server comparison: gunicorn's gthread workers (shipped) against its sync workers and granian's
-  WSGI interface, the same worker count, with and without keep-alive, on the minimal floor,
+- the server comparison: granian's WSGI interface (shipped) against gunicorn's gthread and sync
+  workers, the same worker count, with and without keep-alive, on the minimal floor,
   /health/live, a cache hit and a write, and whether each keeps serving while 50 slow clients
   trickle their requests' headers, or their bodies (SPEC section 8); `BENCH_ONLY=servers` runs
   only this, on a small dataset;
@@ -68,9 +68,9 @@ COMPARE = os.environ.get("BENCH_COMPARE_DURATION", "4s")  # each run of the serv
 # The servers compared: (server, its options). Same worker count; the threaded ones run the
 # application on as many threads per worker (WEB_THREADS, config/server.py's default 8).
 SERVERS: dict[str, tuple[str, list[str]]] = {
-    "gunicorn gthread (shipped)": ("gunicorn", []),
-    "gunicorn sync": ("gunicorn", ["--worker-class", "sync", "--threads", "1"]),
-    "granian WSGI": ("granian", []),
+    "granian WSGI (shipped)": ("granian", []),
+    "gunicorn gthread": ("gthread", []),
+    "gunicorn sync": ("sync", []),
 }
 SLOW_CLIENTS = 50  # connections that trickle their requests during the slow-client check
 SLOW_PROBES = 10  # normal requests sent meanwhile, one after another
@@ -88,7 +88,7 @@ class Bench:
         # LOG_LEVEL INFO: every request writes its JSON log line (to the server's log file), as shipped.
         self.stack = Stack("bench", PG_FSYNC="on", BENCH_FLOOR="1", LOG_LEVEL="INFO", LOG_FORMAT="json")
         self.port = self.stack.port
-        self.server_kind = "gunicorn"  # the server the comparison runs now (bin/serve's otherwise)
+        self.server_kind = "granian"  # the server the comparison runs now (bin/serve's otherwise)
         self.server_options: list[str] = []
         self.results: dict[str, Any] = {
             "scenarios": {},
@@ -136,8 +136,8 @@ class Bench:
         self.results["similarity"][name] = {"seconds": seconds, "peak_rss_mib": peak_mib}
         log(f"  similar-movie model, {name}: {seconds:.1f} s, peak memory {peak_mib:.0f} MiB")
 
-    def start_server(self, *options: str, server: str = "gunicorn", **env: str) -> None:
-        """bin/serve through the shared stack (or `server="granian"`, the stack's candidate);
+    def start_server(self, *options: str, server: str = "granian", **env: str) -> None:
+        """bin/serve through the shared stack (or a candidate: `server="gthread"` or `"sync"`);
         `options` go to the server, `env` adds variables for this server only."""
         saved = dict(self.stack.env)
         self.stack.env.update(env)
@@ -243,27 +243,12 @@ class Bench:
         return tokens
 
     def minimal_django_floor(self, duration: str = DURATION, **env: Any) -> dict[str, Any]:
-        """bench/floor (a minimal Django project: no middleware, one JSON view) on the same server:
-        gunicorn with the shipped config/server.py (or granian, as the stack runs it), the same
-        worker count, the same options."""
+        """bench/floor (a minimal Django project: no middleware, one JSON view) on the same server
+        (bin/serve, or the candidate being compared), the same worker count, the same options."""
         port = harness.free_ports(1)[0]
-        if self.server_kind == "granian":
-            server = self.stack.serve_granian(port, WORKERS, *self.server_options, app="bench.floor.wsgi:application")
-        else:
-            command = [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "--config",
-                str(ROOT / "config" / "server.py"),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(WORKERS),
-                "--log-level",
-                "warning",
-                *self.server_options,
-                "bench.floor.wsgi:application",
-            ]
-            server = subprocess.Popen(command, cwd=ROOT, env=self.stack.env, stderr=subprocess.DEVNULL)
+        server = self.stack.serve(
+            port, WORKERS, *self.server_options, server=self.server_kind, app="bench.floor.wsgi:application"
+        )
         try:
             if harness.wait_until(lambda: harness.call(port, "GET", "/health/live").status == 200, 30) is None:
                 raise RuntimeError("the minimal Django floor never answered")
@@ -313,7 +298,7 @@ class Bench:
         cache entries the hits read filled."""
         tokens = self.mint_tokens()
         token = tokens.read_text().splitlines()[0]
-        self.server_kind, self.server_options = "gunicorn", []
+        self.server_kind, self.server_options = "granian", []
         self.get("/api/movies/42/", bust=False, duration="2s", BENCH_TOKEN=token)
         for path in ("/api/movies/", "/api/movies/top/", "/api/users/synthetic-1/ratings/"):
             self.get(path, bust=False, duration="1s", BENCH_TOKEN=token)
@@ -333,8 +318,8 @@ class Bench:
         return slow_client_check(self.port, token, trickled)
 
     def server_comparison(self, token: str, tokens: Path) -> None:
-        """The shipped gthread workers against gunicorn's sync workers and granian's WSGI
-        interface, same worker count, with and without keep-alive, on the floor, a cache hit and
+        """The shipped granian WSGI interface against gunicorn's gthread and sync workers, same
+        worker count, with and without keep-alive, on the floor, a cache hit and
         a write (shorter runs); then each one's slow-client check."""
         for server, (kind, options) in SERVERS.items():
             self.stop_server()
@@ -376,7 +361,7 @@ class Bench:
                     f"promise {'kept' if slow['kept'] else 'BROKEN'}"
                 )
             self.results["servers"][server] = rows
-        self.server_kind, self.server_options = "gunicorn", []
+        self.server_kind, self.server_options = "granian", []
         self.stop_server()
         self.start_server()
 

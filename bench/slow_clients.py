@@ -4,10 +4,11 @@
 counts, repeated. A harness stack of its own (seeded with the demo data), the same check as
 `make bench` (`bench/run.py`'s `slow_client_check`).
 
-    .venv/bin/python bench/slow_clients.py [--servers gunicorn,granian] [--workers 5]
+    .venv/bin/python bench/slow_clients.py [--servers granian,gthread] [--workers 5]
         [--clients 10,50] [--trickled idle,headers,body] [--repeat 1]
 
-WEB_THREADS sets the application threads per worker of both servers (default 8, config/server.py).
+WEB_THREADS sets the application threads per worker of every server (default 8, config/server.py);
+servers are `.ci/stack.py`'s SERVERS: granian (bin/serve, shipped), gthread and sync (gunicorn).
 """
 
 import argparse
@@ -20,7 +21,7 @@ from run import harness, slow_client_check  # bench/run.py, which imports the sh
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="SPEC 8's slow-client promise on each server make bench compares.")
-    parser.add_argument("--servers", default="gunicorn,granian")
+    parser.add_argument("--servers", default="granian,gthread")
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--clients", default="")
     parser.add_argument("--trickled", default="idle,headers,body")

@@ -35,8 +35,8 @@ tracing.connect_celery_signals()
 
 
 # Task runs and failures on /metrics. config.metrics is imported on first use, not here: this
-# module is imported with the `config` package, which gunicorn's configuration imports before
-# config/gunicorn.py has prepared the metrics directory.
+# module is imported with the `config` package, which the server's launcher (config/server.py)
+# imports before it has prepared the metrics directory.
 @signals.task_prerun.connect(dispatch_uid="config.celery.metrics_started")
 def _count_task_started(task_id: str, **kwargs: Any) -> None:
     from config import metrics

@@ -1,11 +1,11 @@
 """Prometheus metrics (SPEC section 16): what is recorded, and `/metrics`, which exposes it.
 
-Recording is a few in-memory (or, under gunicorn, mmap-file) increments per request. Under
-gunicorn each worker writes its own files in `PROMETHEUS_MULTIPROC_DIR`, and `/metrics` sums
+Recording is a few in-memory (or, under the server, mmap-file) increments per request. Under
+bin/serve each worker writes its own files in `PROMETHEUS_MULTIPROC_DIR`, and `/metrics` sums
 every worker's files, so the numbers are right whichever worker answers the scrape. The
-directory is created and emptied when the server starts, and dead workers are marked, by the
-hooks in `config/gunicorn.py`. Without the variable (tests, `runserver`) the metrics live in
-the process.
+directory is chosen, created, locked and emptied before the workers start by `config/server.py`
+(no gauges here, so no dead worker needs marking: see docs/observability.md). Without the
+variable (tests, `runserver`) the metrics live in the process.
 
 Requests are labelled by the URL pattern that matched (`api/movies/<pk>/`), never the raw path,
 so a crawler cannot create a series per URL; unmatched paths share the `<unmatched>` label.

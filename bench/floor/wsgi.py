@@ -1,4 +1,4 @@
-"""WSGI entry point of the floor project: `gunicorn bench.floor.wsgi:application`."""
+"""WSGI entry point of the floor project: `WEB_APP=bench.floor.wsgi:application bin/serve`."""
 
 import os
 
