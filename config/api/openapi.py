@@ -132,8 +132,8 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
-        # gunicorn answers 414 itself (its own body, not problem details) for a request line
-        # over its limit, before the application sees the request.
+        # The server (granian, bin/serve) answers 414 itself (its own body, not problem details)
+        # for a URL past about 64 KiB, before the application sees the request.
         responses.setdefault("414", {"description": "The URL is too long (answered by the server)."})
         for status in sorted(self.error_statuses()):
             if str(status) not in responses:
