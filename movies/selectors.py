@@ -5,13 +5,16 @@ only a movie's score distribution reads the ratings table, through the reverse r
 """
 
 import logging
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, Value, When
 from django.db.models.functions import Lower
+from django.http import Http404
 from django.utils import timezone
 
 from config.cache import CACHE_ERRORS, warn_cache_unavailable
@@ -163,29 +166,106 @@ def with_rating_annotations(queryset: QuerySet[Movie], *, global_mean: Decimal |
     )
 
 
+def catalogue_queryset(*, global_mean: Decimal | None) -> QuerySet[Movie]:
+    """Movies with the statistics defined for ordering, in the default order (the API's list reads
+    it as rows: `movie_rows`)."""
+    return with_rating_annotations(Movie.objects.order_by("title", "id"), global_mean=global_mean)
+
+
 def movie_list_queryset(*, global_mean: Decimal | None) -> QuerySet[Movie]:
     """Movies with their genres prefetched and the statistics annotated, in the default order."""
-    queryset = Movie.objects.prefetch_related("genres").order_by("title", "id")
-    return with_rating_annotations(queryset, global_mean=global_mean)
+    return catalogue_queryset(global_mean=global_mean).prefetch_related("genres")
+
+
+def top_movies_ordered(*, queryset: QuerySet[Movie], global_mean: Decimal | None, min_ratings: int) -> QuerySet[Movie]:
+    """Every movie with at least `min_ratings` ratings (at least 1), best weighted rating first;
+    ties by count (more first), then title, then id."""
+    queryset = queryset.filter(ratings_count__gte=max(min_ratings, 1))
+    queryset = with_rating_annotations(queryset, global_mean=global_mean)
+    if connection.vendor == "postgresql":  # the order of movies_movie_weighted_idx: top reads `limit` rows
+        order = F("weighted_rating").desc(nulls_last=True)
+        return queryset.order_by(order, F("ratings_count").desc(), "title", "id")
+    return queryset.order_by(F("weighted").desc(nulls_last=True), "-ratings_count", "title", "id")
 
 
 def top_movies(
     *, queryset: QuerySet[Movie], global_mean: Decimal | None, min_ratings: int, limit: int
 ) -> QuerySet[Movie]:
-    """The best movies by weighted rating; ties by count (more first), then title, then id."""
-    queryset = queryset.filter(ratings_count__gte=max(min_ratings, 1)).prefetch_related("genres")
-    queryset = with_rating_annotations(queryset, global_mean=global_mean)
-    if connection.vendor == "postgresql":  # the order of movies_movie_weighted_idx: top reads `limit` rows
-        order = F("weighted_rating").desc(nulls_last=True)
-        return queryset.order_by(order, F("ratings_count").desc(), "title", "id")[:limit]
-    return queryset.order_by(F("weighted").desc(nulls_last=True), "-ratings_count", "title", "id")[:limit]
+    """The best `limit` movies by weighted rating (`top_movies_ordered`), their genres prefetched."""
+    ordered = top_movies_ordered(queryset=queryset, global_mean=global_mean, min_ratings=min_ratings)
+    return ordered.prefetch_related("genres")[:limit]
 
 
-def score_distribution(movie: Movie) -> dict[str, int]:
-    """How many ratings the movie has at each score, every score of the scale included.
+# --- Rows: the API's read paths without model instances -------------------------------------
+# A page of the list, a detail or the top list is read as `values()` rows, each given its genres
+# by one query for all of them (`with_genres`), and shown by plain functions
+# (`movies.serializers.movie_representation`): no model instances, no prefetch machinery, no
+# serializer fields. The DRF serializers stay the schema and serve the write responses.
+
+# The columns a movie's representation is made from.
+MOVIE_ROW_COLUMNS = (
+    "id",
+    "title",
+    "year",
+    "imdb_id",
+    "tmdb_id",
+    "ratings_count",
+    "ratings_sum",
+    "created_at",
+    "updated_at",
+)
+
+# A movie's genres as (slug, name), by name, as the prefetch gave them (Genre's default ordering).
+GenreRef = tuple[str, str]
+
+
+def movie_rows(queryset: QuerySet[Movie]) -> QuerySet[Movie, dict[str, Any]]:
+    """The queryset's movies as rows of `MOVIE_ROW_COLUMNS`, in its order (not yet read)."""
+    return queryset.values(*MOVIE_ROW_COLUMNS)
+
+
+def with_genres(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows, each with `genres`: its genres as (slug, name) by name, read in one query for all."""
+    rows = list(rows)
+    genres: dict[int, list[GenreRef]] = {row["id"]: [] for row in rows}
+    if genres:
+        links = (
+            Movie.genres.through.objects.filter(movie_id__in=genres)
+            .order_by("genre__name", "genre_id")
+            .values_list("movie_id", "genre__slug", "genre__name")
+        )
+        for movie_id, slug, name in links:
+            genres[movie_id].append((slug, name))
+    for row in rows:
+        row["genres"] = genres[row["id"]]
+    return rows
+
+
+def movie_row(movie_id: int) -> dict[str, Any]:
+    """One movie as a row with its genres; Http404 if there is none with this id."""
+    try:
+        row = movie_rows(Movie.objects.all()).get(pk=movie_id)
+    except Movie.DoesNotExist:
+        raise Http404("No movie with this id.") from None
+    return with_genres([row])[0]
+
+
+def top_movie_rows(
+    *, queryset: QuerySet[Movie], global_mean: Decimal | None, min_ratings: int, limit: int
+) -> list[dict[str, Any]]:
+    """The rows of `top_movies`, with their genres: two queries."""
+    ordered = top_movies_ordered(queryset=queryset, global_mean=global_mean, min_ratings=min_ratings)
+    return with_genres(movie_rows(ordered)[:limit])
+
+
+def score_distribution(movie: Movie | int) -> dict[str, int]:
+    """How many ratings the movie (or the movie with this id) has at each score, every score of
+    the scale included.
 
     One grouped query through the reverse relation; the (movie, score) index serves it.
     """
+    if isinstance(movie, int):
+        movie = Movie(pk=movie)
     counts = {key: 0 for key in SCORE_KEYS}
     rows = movie.ratings.order_by().values("score").annotate(n=Count("pk"))
     for row in rows:

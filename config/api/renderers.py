@@ -23,7 +23,6 @@ import datetime
 import decimal
 import ipaddress
 import math
-import re
 import uuid
 from typing import Any
 
@@ -48,9 +47,8 @@ _AS_DRF_TEXT = (
 )
 _drf_default = JSONEncoder().default
 
-# orjson's text for a float that Python writes otherwise: a one-digit negative exponent (`1e-7`,
-# Python `1e-07`) or a plain fraction below 1e-4 (`0.00001`, Python `1e-05`).
-_FLOAT_TEXT_UNLIKE_PYTHON = re.compile(rb"\de-\d(?!\d)|(?<![\d.])0\.0000")
+_DIGITS = frozenset(b"0123456789")
+_DIGITS_AND_POINT = _DIGITS | {ord(".")}
 
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
@@ -68,6 +66,34 @@ def _default(value: Any) -> Any:
     if isinstance(value, _AS_DRF_TEXT):
         return _drf_default(value)
     raise _NotLikeDRF(type(value).__name__)
+
+
+def _float_text_unlike_python(content: bytes) -> bool:
+    """Whether orjson wrote a float as Python does not: with a one-digit negative exponent (`1e-7`,
+    Python `1e-07`) or as a plain fraction below 1e-4 (`0.00001`, Python `1e-05`).
+
+    Plain searches, not a regular expression: titles have `e-` often ("Re-Animator"), floats
+    written like this almost never, and a regular expression scanning every byte costs more
+    than orjson's whole rendering.
+    """
+    end = len(content)
+    at = content.find(b"e-")
+    while at != -1:
+        if (
+            at > 0
+            and content[at - 1] in _DIGITS
+            and at + 2 < end
+            and content[at + 2] in _DIGITS
+            and (at + 3 == end or content[at + 3] not in _DIGITS)
+        ):
+            return True
+        at = content.find(b"e-", at + 2)
+    at = content.find(b"0.0000")
+    while at != -1:
+        if at == 0 or content[at - 1] not in _DIGITS_AND_POINT:
+            return True
+        at = content.find(b"0.0000", at + 1)
+    return False
 
 
 def _has_non_finite_float(value: Any) -> bool:
@@ -88,31 +114,40 @@ def _escape_line_separators(content: bytes) -> bytes:
     return content.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
 
 
-def render_json(data: Any) -> bytes | None:
+def render_json(data: Any, *, floats: bool = True) -> bytes | None:
     """`data` as DRF's JSONRenderer writes it with this project's settings; None where only DRF's
-    own renderer can say (it then renders, or raises, exactly as before)."""
+    own renderer can say (it then renders, or raises, exactly as before).
+
+    `floats=False` is the caller's word that every float in `data` is finite and either 0 or at
+    least 1e-4 in magnitude, which orjson writes as Python does: the checks are skipped.
+    """
     try:
         content = orjson.dumps(data, default=_default, option=_OPTIONS)
     except (orjson.JSONEncodeError, _NotLikeDRF):
         return None
-    if _FLOAT_TEXT_UNLIKE_PYTHON.search(content):
-        return None
-    if b"null" in content and _has_non_finite_float(data):
+    if floats and (_float_text_unlike_python(content) or (b"null" in content and _has_non_finite_float(data))):
         return None
     return _escape_line_separators(content)
 
 
 class JSONRenderer(renderers.JSONRenderer):
     """DRF's JSON renderer, with orjson writing the bytes wherever they are the same (all but rare
-    cases, which DRF's own code renders)."""
+    cases, which DRF's own code renders).
+
+    A view whose responses hold only plain floats (finite, and 0 or at least 1e-4 in magnitude,
+    as the movie statistics are; Decimals are always fine) says so with `plain_floats_only = True`,
+    and its responses skip the float checks.
+    """
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
         if data is None:
             return b""
+        renderer_context = renderer_context or {}
         # The only settings orjson can match: DRF's defaults, which this project keeps.
         plain = self.compact and not self.ensure_ascii and self.strict
-        if plain and self.get_indent(accepted_media_type, renderer_context or {}) is None:
-            content = render_json(data)
+        if plain and self.get_indent(accepted_media_type or "", renderer_context) is None:
+            floats = not getattr(renderer_context.get("view"), "plain_floats_only", False)
+            content = render_json(data, floats=floats)
             if content is not None:
                 return content
         return super().render(data, accepted_media_type, renderer_context)
