@@ -303,15 +303,9 @@ def _datetime_text(value: datetime.datetime, zone: datetime.tzinfo) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def movie_representation(
-    row: Mapping[str, Any],
-    *,
-    version: str,
-    global_mean: Decimal | None,
-    distribution: dict[str, int] | None = None,
-) -> dict[str, Any]:
-    """A movie row (`movies.selectors.movie_rows` with `with_genres`) as `MovieV1Serializer` or
-    `MovieV2Serializer` show the movie, with the detail's `distribution` when given: the same keys
+def movie_representation(row: Mapping[str, Any], *, version: str, global_mean: Decimal | None) -> dict[str, Any]:
+    """A movie row (`movies.selectors.shown_rows`) as `MovieV1Serializer` or `MovieV2Serializer`
+    show the movie, or their detail versions where the row has a `distribution`: the same keys
     in the same order, the same JSON (statistics rounded half-up to 2 places and given as the
     floats DRF's renderer turns those Decimals into, datetimes as DRF's field writes them)."""
     count, total = row["ratings_count"], row["ratings_sum"]
@@ -320,6 +314,7 @@ def movie_representation(
     weighted = None if weighted_value is None else float(round_half_up(weighted_value))
     zone = timezone.get_current_timezone()
     genres: list[GenreRef] = row["genres"]
+    distribution = row.get("distribution")
     head = {"id": row["id"], "title": row["title"], "year": row["year"]}
     ids = {"imdb_id": row["imdb_id"], "tmdb_id": row["tmdb_id"]}
     times = {

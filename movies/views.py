@@ -124,14 +124,11 @@ class MovieViewSet(
             context["global_mean"] = self.global_mean()
         return context
 
-    def represent(self, rows: list[dict[str, Any]], *, distribution: dict[str, int] | None = None) -> list[Any]:
+    def represent(self, rows: list[dict[str, Any]]) -> list[Any]:
         """Movie rows as this request's version shows them: what `get_serializer_class()`'s
         serializer would give for the same movies, without its fields' machinery."""
         version, global_mean = request_version(self.request), self.global_mean()
-        return [
-            movie_representation(row, version=version, global_mean=global_mean, distribution=distribution)
-            for row in rows
-        ]
+        return [movie_representation(row, version=version, global_mean=global_mean) for row in rows]
 
     @cache_response(tags=lambda request, kwargs: [MOVIE_LISTS])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -139,13 +136,13 @@ class MovieViewSet(
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(selectors.movie_rows(queryset))
         assert page is not None  # the list is always paginated (config.api.pagination)
-        return self.get_paginated_response(self.represent(selectors.with_genres(page)))
+        return self.get_paginated_response(self.represent(selectors.shown_rows(page)))
 
     @cache_response(tags=lambda request, kwargs: [movie_tag(int(kwargs["pk"]))])
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """One movie with its statistics and score distribution."""
         row = selectors.movie_row(int(kwargs["pk"]))  # reads are public: no object permission to check
-        return Response(self.represent([row], distribution=selectors.score_distribution(row["id"]))[0])
+        return Response(self.represent([row])[0])
 
     @extend_schema(
         parameters=[
