@@ -92,7 +92,7 @@ class MovieViewSet(
 
     def get_queryset(self) -> QuerySet[Movie]:
         if self.action == "list":
-            return selectors.catalogue_queryset(global_mean=self.global_mean())
+            return selectors.catalogue_queryset(global_mean=self.global_mean(), sortable=self.list_is_filtered())
         if self.action == "retrieve":
             return Movie.objects.prefetch_related("genres")
         return Movie.objects.all()
@@ -103,9 +103,13 @@ class MovieViewSet(
             return queryset
         # Without any of its parameters the filterset filters nothing and keeps the order: skip
         # building its form (about a millisecond a request, django-filter copies every field).
-        if not any(name in self.request.query_params for name in MovieFilterSet.base_filters):
+        if not self.list_is_filtered():
             return queryset
         return super().filter_queryset(queryset)
+
+    def list_is_filtered(self) -> bool:
+        """Whether the list's request names any parameter of its filterset (search, filters, ordering)."""
+        return any(name in self.request.query_params for name in MovieFilterSet.base_filters)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action in ("list", "top"):
