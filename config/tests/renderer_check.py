@@ -1,8 +1,11 @@
 """A pytest plugin that holds every JSON response of a test run to DRF's own bytes.
 
-`DJANGO_SETTINGS_MODULE=config.settings.test python -m pytest -p config.tests.renderer_check` renders everything the API's renderer renders a second
-time with DRF's JSONRenderer and fails the test on any difference: the whole suite, every
-endpoint, error bodies included, becomes a byte-identity check of `config.api.renderers`.
+    DJANGO_SETTINGS_MODULE=config.settings.test python -m pytest -p config.tests.renderer_check
+
+renders everything the API's renderer renders a second time with DRF's JSONRenderer and fails
+the test on any difference: the whole suite, every endpoint, error bodies included, becomes a
+byte-identity check of `config.api.renderers`. (The settings module must be in the environment:
+the plugin loads before pytest-django reads it from pyproject.toml.)
 """
 
 from collections.abc import Iterator
