@@ -15,7 +15,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _every_response_rendered_as_drf_renders_it(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _every_response_rendered_as_drf_renders_it() -> Iterator[None]:
     # Imported here: DRF reads Django's settings on import, which pytest-django sets up after
     # loading the plugins named with -p.
     from rest_framework import renderers
@@ -31,5 +31,11 @@ def _every_response_rendered_as_drf_renders_it(monkeypatch: pytest.MonkeyPatch) 
         assert content == expected, f"renderer differs from DRF's:\n{content!r}\n{expected!r}"
         return content
 
-    monkeypatch.setattr(fast.JSONRenderer, "render", render)
-    yield
+    # Patched by hand, not with `monkeypatch`: an autouse fixture that took `monkeypatch` would
+    # make it outlive the test's database fixture, and undo a test's patches (a dead database
+    # cursor, say) only after the database's teardown.
+    fast.JSONRenderer.render = render  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        fast.JSONRenderer.render = ours  # type: ignore[method-assign]
