@@ -40,11 +40,27 @@ Request = Callable[[int], tuple[str, dict[str, Any]]]
 
 
 def scenarios(ids: list[int]) -> Iterator[tuple[str, str, Request]]:
-    yield "floor", "1", lambda i: ("/health/live", {})
-    for v in ("1", "2"):
-        yield f"list v{v}", v, lambda i, v=v: ("/api/movies/", {"z": f"{RUN}{v}{i}"})
-        yield f"detail v{v}", v, lambda i, v=v: (f"/api/movies/{ids[i % len(ids)]}/", {"z": f"{RUN}{v}{i}"})
-        yield f"top v{v}", v, lambda i, v=v: ("/api/movies/top/", {"z": f"{RUN}{v}{i}"})
+    def floor(i: int) -> tuple[str, dict[str, Any]]:
+        return "/health/live", {}
+
+    yield "floor", "1", floor
+    for version in ("1", "2"):
+
+        def bust(i: int, version: str = version) -> dict[str, Any]:
+            return {"z": f"{RUN}{version}{i}"}
+
+        def listing(i: int, bust: Callable[[int], dict[str, Any]] = bust) -> tuple[str, dict[str, Any]]:
+            return "/api/movies/", bust(i)
+
+        def detail(i: int, bust: Callable[[int], dict[str, Any]] = bust) -> tuple[str, dict[str, Any]]:
+            return f"/api/movies/{ids[i % len(ids)]}/", bust(i)
+
+        def top(i: int, bust: Callable[[int], dict[str, Any]] = bust) -> tuple[str, dict[str, Any]]:
+            return "/api/movies/top/", bust(i)
+
+        yield f"list v{version}", version, listing
+        yield f"detail v{version}", version, detail
+        yield f"top v{version}", version, top
 
 
 def main(only: list[str]) -> None:
