@@ -93,8 +93,7 @@ class MovieViewSet(
     def get_queryset(self) -> QuerySet[Movie]:
         if self.action == "list":
             return selectors.catalogue_queryset(global_mean=self.global_mean(), sortable=self.list_is_filtered())
-        if self.action == "retrieve":
-            return Movie.objects.prefetch_related("genres")
+        # The detail and top read rows (selectors.movie_row, top_movie_rows); writes load the movie.
         return Movie.objects.all()
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
