@@ -296,7 +296,7 @@ class MovieWriteSerializer(serializers.Serializer):
 # --- Reads from rows ------------------------------------------------------------------------
 
 
-def _datetime_text(value: datetime.datetime, zone: datetime.tzinfo) -> str:
+def datetime_text(value: datetime.datetime, zone: datetime.tzinfo) -> str:
     """What DRF's DateTimeField shows for an aware datetime: ISO 8601 in the current time zone,
     `Z` for UTC."""
     text = value.astimezone(zone).isoformat()
@@ -318,8 +318,8 @@ def movie_representation(row: Mapping[str, Any], *, version: str, global_mean: D
     head = {"id": row["id"], "title": row["title"], "year": row["year"]}
     ids = {"imdb_id": row["imdb_id"], "tmdb_id": row["tmdb_id"]}
     times = {
-        "created_at": _datetime_text(row["created_at"], zone),
-        "updated_at": _datetime_text(row["updated_at"], zone),
+        "created_at": datetime_text(row["created_at"], zone),
+        "updated_at": datetime_text(row["updated_at"], zone),
     }
     if version == "1":
         shown = {
