@@ -4,14 +4,20 @@ Movie statistics come from the counters stored on each movie (`ratings_count`, `
 only a movie's score distribution reads the ratings table, through the reverse relation.
 """
 
+import json
 import logging
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Case, Count, DecimalField, F, QuerySet, Sum, Value, When
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Case, Count, DecimalField, Expression, F, QuerySet, Sum, TextField, Value, When
 from django.db.models.functions import Lower
+from django.db.models.sql.compiler import SQLCompiler
+from django.http import Http404
 from django.utils import timezone
 
 from config.cache import CACHE_ERRORS, warn_cache_unavailable
@@ -163,22 +169,147 @@ def with_rating_annotations(queryset: QuerySet[Movie], *, global_mean: Decimal |
     )
 
 
+def catalogue_queryset(*, global_mean: Decimal | None, sortable: bool = True) -> QuerySet[Movie]:
+    """Movies in the default order, with the statistics defined for ordering unless `sortable` is
+    False (a list in the default order: defining them costs more Python than reading the page).
+    The API's list reads it as rows (`movie_rows`)."""
+    queryset = Movie.objects.order_by("title", "id")
+    return with_rating_annotations(queryset, global_mean=global_mean) if sortable else queryset
+
+
 def movie_list_queryset(*, global_mean: Decimal | None) -> QuerySet[Movie]:
     """Movies with their genres prefetched and the statistics annotated, in the default order."""
-    queryset = Movie.objects.prefetch_related("genres").order_by("title", "id")
-    return with_rating_annotations(queryset, global_mean=global_mean)
+    return catalogue_queryset(global_mean=global_mean).prefetch_related("genres")
+
+
+def top_movies_ordered(*, queryset: QuerySet[Movie], global_mean: Decimal | None, min_ratings: int) -> QuerySet[Movie]:
+    """Every movie with at least `min_ratings` ratings (at least 1), best weighted rating first;
+    ties by count (more first), then title, then id."""
+    queryset = queryset.filter(ratings_count__gte=max(min_ratings, 1))
+    queryset = with_rating_annotations(queryset, global_mean=global_mean)
+    if connection.vendor == "postgresql":  # the order of movies_movie_weighted_idx: top reads `limit` rows
+        order = F("weighted_rating").desc(nulls_last=True)
+        return queryset.order_by(order, F("ratings_count").desc(), "title", "id")
+    return queryset.order_by(F("weighted").desc(nulls_last=True), "-ratings_count", "title", "id")
 
 
 def top_movies(
     *, queryset: QuerySet[Movie], global_mean: Decimal | None, min_ratings: int, limit: int
 ) -> QuerySet[Movie]:
-    """The best movies by weighted rating; ties by count (more first), then title, then id."""
-    queryset = queryset.filter(ratings_count__gte=max(min_ratings, 1)).prefetch_related("genres")
-    queryset = with_rating_annotations(queryset, global_mean=global_mean)
-    if connection.vendor == "postgresql":  # the order of movies_movie_weighted_idx: top reads `limit` rows
-        order = F("weighted_rating").desc(nulls_last=True)
-        return queryset.order_by(order, F("ratings_count").desc(), "title", "id")[:limit]
-    return queryset.order_by(F("weighted").desc(nulls_last=True), "-ratings_count", "title", "id")[:limit]
+    """The best `limit` movies by weighted rating (`top_movies_ordered`), their genres prefetched."""
+    ordered = top_movies_ordered(queryset=queryset, global_mean=global_mean, min_ratings=min_ratings)
+    return ordered.prefetch_related("genres")[:limit]
+
+
+# --- Rows: the API's read paths without model instances -------------------------------------
+# A page of the list, a detail or the top list is read as `values()` rows in one query, each row
+# with its genres (and on the detail its score distribution) from correlated subqueries that
+# aggregate them as JSON text, and shown by plain functions
+# (`movies.serializers.movie_representation`): no model instances, no prefetch machinery, no
+# serializer fields. The DRF serializers stay the schema and serve the write responses.
+
+# The columns a movie's representation is made from.
+MOVIE_ROW_COLUMNS = (
+    "id",
+    "title",
+    "year",
+    "imdb_id",
+    "tmdb_id",
+    "ratings_count",
+    "ratings_sum",
+    "created_at",
+    "updated_at",
+)
+
+# A genre as a row shows it: [slug, name].
+GenreRef = Sequence[str]
+
+
+class _RowAggregate(Expression):
+    """A correlated subquery on the row's movie that aggregates pairs into JSON text, `[[a, b], ...]`,
+    in a given order: PostgreSQL's `json_agg(... ORDER BY ...)`, SQLite's `json_group_array` over
+    an ordered subquery (SQLite 3.40 has no ORDER BY inside an aggregate; it aggregates in the
+    subquery's order). Unused by `count()`, which drops annotations it does not need."""
+
+    output_field = TextField()
+
+    def pairs_sql(self, movie: str, quote: Any) -> tuple[str, str]:
+        """`SELECT a, b, k1, k2 FROM ... WHERE ... [GROUP BY ...]` for `movie`, and the order (of k1, k2)."""
+        raise NotImplementedError
+
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, tuple[str | int, ...]]:
+        quote = connection.ops.quote_name
+        movie = f"{compiler.quote_name_unless_alias(compiler.query.get_initial_alias())}.{quote('id')}"
+        rows, order = self.pairs_sql(movie, quote)
+        if connection.vendor == "postgresql":
+            pairs = f"json_agg(json_build_array(x.a, x.b) ORDER BY {order})"
+            return f"(SELECT COALESCE({pairs}::text, '[]') FROM ({rows}) x)", ()
+        return f"(SELECT json_group_array(json_array(x.a, x.b)) FROM ({rows} ORDER BY {order}) x)", ()
+
+
+class GenrePairs(_RowAggregate):
+    """The movie's genres as `[[slug, name], ...]` by name (the order Genre's default ordering gave
+    the prefetch), then id."""
+
+    def pairs_sql(self, movie: str, quote: Any) -> tuple[str, str]:
+        links, genre = quote(Movie.genres.through._meta.db_table), quote(Genre._meta.db_table)
+        rows = (
+            f"SELECT g.slug AS a, g.name AS b, g.name AS k1, g.id AS k2 "
+            f"FROM {links} l JOIN {genre} g ON g.id = l.genre_id WHERE l.movie_id = {movie}"
+        )
+        return rows, "k1, k2"
+
+
+class ScoreCounts(_RowAggregate):
+    """The movie's ratings counted per score, `[[score, count], ...]` (the (movie, score) index
+    serves it); `score_distribution_from` makes the distribution of it."""
+
+    def pairs_sql(self, movie: str, quote: Any) -> tuple[str, str]:
+        ratings = quote(Movie._meta.get_field("ratings").related_model._meta.db_table)
+        rows = (
+            f"SELECT r.score AS a, COUNT(*) AS b, r.score AS k1 "
+            f"FROM {ratings} r WHERE r.movie_id = {movie} GROUP BY r.score"
+        )
+        return rows, "k1"
+
+
+def movie_rows(queryset: QuerySet[Movie], *, distribution: bool = False) -> QuerySet[Movie, dict[str, Any]]:
+    """The queryset's movies as rows of `MOVIE_ROW_COLUMNS` and their genres' JSON (and the score
+    counts' with `distribution`), in its order, not yet read: `shown_rows` finishes them."""
+    expressions: dict[str, Any] = {"genre_pairs": GenrePairs()}
+    if distribution:
+        expressions["score_counts"] = ScoreCounts()
+    return queryset.values(*MOVIE_ROW_COLUMNS, **expressions)
+
+
+def shown_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Read rows of `movie_rows`, each with `genres` as (slug, name) pairs and, where the score
+    counts were read, `distribution`."""
+    shown = []
+    for row in rows:
+        row["genres"] = json.loads(row.pop("genre_pairs"))
+        if "score_counts" in row:
+            row["distribution"] = score_distribution_from(json.loads(row.pop("score_counts")))
+        shown.append(row)
+    return shown
+
+
+def movie_row(movie_id: int) -> dict[str, Any]:
+    """One movie as a row with its genres and score distribution (one query); Http404 if there is
+    no movie with this id."""
+    try:
+        row = movie_rows(Movie.objects.all(), distribution=True).get(pk=movie_id)
+    except Movie.DoesNotExist:
+        raise Http404("No movie with this id.") from None
+    return shown_rows([row])[0]
+
+
+def top_movie_rows(
+    *, queryset: QuerySet[Movie], global_mean: Decimal | None, min_ratings: int, limit: int
+) -> list[dict[str, Any]]:
+    """The rows of `top_movies`, with their genres: one query."""
+    ordered = top_movies_ordered(queryset=queryset, global_mean=global_mean, min_ratings=min_ratings)
+    return shown_rows(movie_rows(ordered)[:limit])
 
 
 def score_distribution(movie: Movie) -> dict[str, int]:
@@ -186,10 +317,16 @@ def score_distribution(movie: Movie) -> dict[str, int]:
 
     One grouped query through the reverse relation; the (movie, score) index serves it.
     """
+    rows = movie.ratings.order_by().values_list("score").annotate(n=Count("pk"))
+    return score_distribution_from(rows)
+
+
+def score_distribution_from(score_counts: Iterable[Sequence[Any]]) -> dict[str, int]:
+    """The distribution (every score of the scale, in order) from (score, count) pairs; a score
+    may come as a Decimal or a JSON number (`4`, `4.0`, `4.5`)."""
     counts = {key: 0 for key in SCORE_KEYS}
-    rows = movie.ratings.order_by().values("score").annotate(n=Count("pk"))
-    for row in rows:
-        counts[f"{Decimal(row['score']):.1f}"] = row["n"]
+    for score, n in score_counts:
+        counts[f"{Decimal(str(score)):.1f}"] = n
     return counts
 
 

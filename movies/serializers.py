@@ -7,17 +7,24 @@ The class names differ per version so that each version's OpenAPI schema has its
 `weighted_rating` needs the catalogue-wide mean C: views pass it in the serializer context as
 `global_mean` (read once per request); without it the cached value is read per movie.
 
+The API's reads (list, detail, top) do not run these serializers: `movie_representation` below
+writes the same dicts from `values()` rows (movies.selectors, "Rows"), without DRF's field
+machinery; the serializers remain the schema (drf-spectacular) and serve the write responses.
+`movies/tests/test_representations.py` holds the two to the same bytes.
+
 Reusable elsewhere (the ratings app's PUT body): `MovieBriefSerializer` `{id, title, year}`,
 `MovieStatsSummaryV1Serializer` `{id, title, year, average_rating, ratings_count}` and
 `MovieStatsSummaryV2Serializer` `{id, title, year, rating: {average, count}}`.
 """
 
+import datetime
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -34,7 +41,7 @@ from movies.models import (
     validate_imdb_id,
     year_validators,
 )
-from movies.selectors import SCORE_KEYS, global_mean_rating, score_distribution, weighted_rating
+from movies.selectors import SCORE_KEYS, GenreRef, global_mean_rating, score_distribution, weighted_rating
 
 
 def _rounded_decimal_field(**kwargs: Any) -> serializers.DecimalField:
@@ -284,3 +291,56 @@ class MovieWriteSerializer(serializers.Serializer):
         if taken.exists():
             raise serializers.ValidationError(f"Another movie already has the IMDb id {imdb_id}.")
         return imdb_id
+
+
+# --- Reads from rows ------------------------------------------------------------------------
+
+
+def datetime_text(value: datetime.datetime, zone: datetime.tzinfo) -> str:
+    """What DRF's DateTimeField shows for an aware datetime: ISO 8601 in the current time zone,
+    `Z` for UTC."""
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def movie_representation(row: Mapping[str, Any], *, version: str, global_mean: Decimal | None) -> dict[str, Any]:
+    """A movie row (`movies.selectors.shown_rows`) as `MovieV1Serializer` or `MovieV2Serializer`
+    show the movie, or their detail versions where the row has a `distribution`: the same keys
+    in the same order, the same JSON (statistics rounded half-up to 2 places and given as the
+    floats DRF's renderer turns those Decimals into, datetimes as DRF's field writes them)."""
+    count, total = row["ratings_count"], row["ratings_sum"]
+    average = float(round_half_up(Decimal(total) / count)) if count else None
+    weighted_value = weighted_rating(ratings_count=count, ratings_sum=total, global_mean=global_mean)
+    weighted = None if weighted_value is None else float(round_half_up(weighted_value))
+    zone = timezone.get_current_timezone()
+    genres: list[GenreRef] = row["genres"]
+    distribution = row.get("distribution")
+    head = {"id": row["id"], "title": row["title"], "year": row["year"]}
+    ids = {"imdb_id": row["imdb_id"], "tmdb_id": row["tmdb_id"]}
+    times = {
+        "created_at": datetime_text(row["created_at"], zone),
+        "updated_at": datetime_text(row["updated_at"], zone),
+    }
+    if version == "1":
+        shown = {
+            **head,
+            "genres": [name for _slug, name in genres],
+            **ids,
+            "average_rating": average,
+            "ratings_count": count,
+            "weighted_rating": weighted,
+            **times,
+        }
+        if distribution is not None:
+            shown["distribution"] = distribution
+        return shown
+    rating: dict[str, Any] = {"average": average, "count": count, "weighted": weighted}
+    if distribution is not None:
+        rating["distribution"] = distribution
+    return {
+        **head,
+        "genres": [{"slug": slug, "name": name} for slug, name in genres],
+        **ids,
+        "rating": rating,
+        **times,
+    }

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from audit.actions import Action
 from audit.services import audit_record
 from config.api.params import positive_int, text
-from config.api.versioning import for_version
+from config.api.versioning import for_version, request_version
 from config.cache import GENRES, MOVIE_LISTS, cache_response, movie_tag
 from movies import selectors, services
 from movies.filters import COUNT_MAX, MovieFilterSet, filter_by_genre
@@ -27,6 +27,7 @@ from movies.serializers import (
     MovieV1Serializer,
     MovieV2Serializer,
     MovieWriteSerializer,
+    movie_representation,
 )
 
 TOP_DEFAULT_LIMIT, TOP_MAX_LIMIT = 20, 100
@@ -50,6 +51,9 @@ class CatalogueViewSet(viewsets.GenericViewSet):
     """Reads are public; every other action needs a curator."""
 
     read_actions: frozenset[str] = frozenset({"list", "retrieve"})
+    # The only floats movies and genres show are statistics, from 0.5 to 5.0: the renderer can
+    # skip its checks for the floats orjson writes otherwise (config.api.renderers).
+    plain_floats_only = True
 
     def get_permissions(self) -> list[permissions.BasePermission]:
         if self.action in self.read_actions:
@@ -88,16 +92,23 @@ class MovieViewSet(
 
     def get_queryset(self) -> QuerySet[Movie]:
         if self.action == "list":
-            return selectors.movie_list_queryset(global_mean=self.global_mean())
-        if self.action == "retrieve":
-            return Movie.objects.prefetch_related("genres")
+            return selectors.catalogue_queryset(global_mean=self.global_mean(), sortable=self.list_is_filtered())
+        # The detail and top read rows (selectors.movie_row, top_movie_rows); writes load the movie.
         return Movie.objects.all()
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         # The list's parameters mean nothing on a single movie: they must not 404 or 400 there.
         if self.action != "list":
             return queryset
+        # Without any of its parameters the filterset filters nothing and keeps the order: skip
+        # building its form (about a millisecond a request, django-filter copies every field).
+        if not self.list_is_filtered():
+            return queryset
         return super().filter_queryset(queryset)
+
+    def list_is_filtered(self) -> bool:
+        """Whether the list's request names any parameter of its filterset (search, filters, ordering)."""
+        return any(name in self.request.query_params for name in MovieFilterSet.base_filters)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action in ("list", "top"):
@@ -116,15 +127,25 @@ class MovieViewSet(
             context["global_mean"] = self.global_mean()
         return context
 
+    def represent(self, rows: list[dict[str, Any]]) -> list[Any]:
+        """Movie rows as this request's version shows them: what `get_serializer_class()`'s
+        serializer would give for the same movies, without its fields' machinery."""
+        version, global_mean = request_version(self.request), self.global_mean()
+        return [movie_representation(row, version=version, global_mean=global_mean) for row in rows]
+
     @cache_response(tags=lambda request, kwargs: [MOVIE_LISTS])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Movies, paginated, by title unless `ordering` says otherwise."""
-        return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(selectors.movie_rows(queryset))
+        assert page is not None  # the list is always paginated (config.api.pagination)
+        return self.get_paginated_response(self.represent(selectors.shown_rows(page)))
 
     @cache_response(tags=lambda request, kwargs: [movie_tag(int(kwargs["pk"]))])
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """One movie with its statistics and score distribution."""
-        return super().retrieve(request, *args, **kwargs)
+        row = selectors.movie_row(int(kwargs["pk"]))  # reads are public: no object permission to check
+        return Response(self.represent([row])[0])
 
     @extend_schema(
         parameters=[
@@ -154,10 +175,10 @@ class MovieViewSet(
         queryset = Movie.objects.all()
         if genre := text(params, "genre"):
             queryset = filter_by_genre(queryset, genre)
-        movies = selectors.top_movies(
+        rows = selectors.top_movie_rows(
             queryset=queryset, global_mean=self.global_mean(), min_ratings=min_ratings, limit=limit
         )
-        return Response(self.get_serializer(movies).data)
+        return Response(self.represent(rows))
 
     @extend_schema(request=MovieWriteSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -1,5 +1,6 @@
 """Rating representations and the validation of rating writes."""
 
+import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -8,7 +9,12 @@ from rest_framework import serializers
 
 from config.api.fields import StrictCharField
 from config.domain import SCORE_MAX, SCORE_MIN, SCORE_STEP
-from movies.serializers import MovieBriefSerializer, MovieStatsSummaryV1Serializer, MovieStatsSummaryV2Serializer
+from movies.serializers import (
+    MovieBriefSerializer,
+    MovieStatsSummaryV1Serializer,
+    MovieStatsSummaryV2Serializer,
+    datetime_text,
+)
 from ratings.models import REVIEW_MAX_LENGTH, SCORES, Rating
 
 SCORE_HELP = 'Stars from 0.5 to 5.0 in half steps: 4, 4.0 and "4.5" are accepted.'
@@ -80,6 +86,24 @@ class RatedMovieSerializer(serializers.ModelSerializer):
     class Meta:
         model = Rating
         fields = ["movie", "score", "review", "rated_at", "updated_at"]
+
+
+# The columns of a rated-movies item; `rated_movie_representation` shows a row of them as
+# `RatedMovieSerializer` shows the rating, without DRF's field machinery (the lists' read path).
+RATED_MOVIE_COLUMNS = ("movie_id", "movie__title", "movie__year", "score", "review", "rated_at", "updated_at")
+
+
+def rated_movie_representation(row: dict[str, Any], zone: datetime.tzinfo) -> dict[str, Any]:
+    """A row of `RATED_MOVIE_COLUMNS` as `RatedMovieSerializer` shows it: the same keys in the same
+    order and the same JSON (the score as the float DRF's renderer makes of the Decimal, the times
+    as DRF's field writes them in `zone`, the current time zone)."""
+    return {
+        "movie": {"id": row["movie_id"], "title": row["movie__title"], "year": row["movie__year"]},
+        "score": float(row["score"]),
+        "review": row["review"],
+        "rated_at": datetime_text(row["rated_at"], zone),
+        "updated_at": datetime_text(row["updated_at"], zone),
+    }
 
 
 class OwnRatingV1Serializer(RatedMovieSerializer):

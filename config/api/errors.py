@@ -20,12 +20,12 @@ from django.db import DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views import defaults
 from rest_framework import exceptions
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
 from config.api.negotiation import PROBLEM_CONTENT_TYPE
+from config.api.renderers import JSONRenderer
 from config.api.versioning import API_PATH_PREFIX, UnsupportedVersion, supported_versions
 from config.logging import request_id_var
 
