@@ -275,9 +275,9 @@ cache hit and a rating write (shorter runs than above, so noisier).
 
 SPEC 8's slow-client promise at its own size on the benchmark's server (`make faults` checks it
 with 2 workers): here {results.get("slow_clients", "?")} connections, twice the
-{results.get("workers", "?")} workers, each trickle a byte every 0.2 s, either a request's headers or a PUT's body after complete headers, while 10
-normal cache hits go one after another; kept if each is a 200 within a second (a probe gives up
-after 2 s, the check after three that gave up).
+{results.get("workers", "?")} workers, each trickle a byte every 0.2 s, either a request's headers or
+a PUT's body after complete headers, while 10 normal cache hits go one after another; kept if
+each is a 200 within a second (a probe gives up after 2 s, the check after three that gave up).
 
 {slow_client_table(servers)}
 
