@@ -8,13 +8,13 @@ top list, in both versions.
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from movies.models import Movie
 from movies.selectors import global_mean_rating
 from movies.tests.factories import GenreFactory, MovieFactory
 from movies.tests.helpers import V2
+from movies.tests.helpers import assert_same_bytes as same_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -63,25 +63,8 @@ def catalogue(rate):
     return movies
 
 
-def body(client, url, params, accept):
-    """The response's bytes, never from the response cache."""
-    cache.clear()
-    response = client.get(url, params, HTTP_ACCEPT=accept)
-    assert response.status_code == 200, response.content
-    return response.content
-
-
 def assert_same_bytes(client, settings, url, params, accept):
-    """The real route's bytes are the reference's (`serializer_paths`, at the same path)."""
-    real = settings.ROOT_URLCONF
-    ours = body(client, url, params, accept)
-    settings.ROOT_URLCONF = "movies.tests.serializer_paths"
-    try:
-        reference = body(client, url, params, accept)
-    finally:
-        settings.ROOT_URLCONF = real
-    assert ours == reference
-    return ours
+    return same_bytes(client, settings, url, params, accept, reference="movies.tests.serializer_paths")
 
 
 @pytest.mark.parametrize("accept", VERSIONS)

@@ -5,12 +5,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from conftest import client_for
 from movies.tests.factories import MovieFactory
+from movies.tests.helpers import assert_same_bytes as same_bytes
 from ratings.models import SCORES
 from ratings.tests.factories import RatingFactory
 
@@ -41,23 +41,8 @@ def rated(user):
     return user
 
 
-def body(client, url, params, accept):
-    cache.clear()  # never a cached response: both paths must render
-    response = client.get(url, params, HTTP_ACCEPT=accept)
-    assert response.status_code == 200, response.content
-    return response.content
-
-
 def assert_same_bytes(client, settings, url, params, accept="application/json"):
-    real = settings.ROOT_URLCONF
-    ours = body(client, url, params, accept)
-    settings.ROOT_URLCONF = "ratings.tests.serializer_paths"
-    try:
-        reference = body(client, url, params, accept)
-    finally:
-        settings.ROOT_URLCONF = real
-    assert ours == reference
-    return ours
+    return same_bytes(client, settings, url, params, accept, reference="ratings.tests.serializer_paths")
 
 
 @pytest.mark.parametrize(
