@@ -177,7 +177,7 @@ def test_own_rating_reads_and_writes_cost_a_fixed_number_of_queries(user_client,
         assert user_client.put(url(movie), {"score": 4}, format="json").status_code == 201
     with django_assert_num_queries(expected):
         assert user_client.put(url(movie), {"score": 3}, format="json").status_code == 200
-    with django_assert_num_queries(expected if connection.vendor == "postgresql" else 8):
+    with django_assert_num_queries(expected if connection.vendor == "postgresql" else 7):
         assert user_client.put(url(movie), {"score": 3}, format="json").status_code == 200
     # GET: the rating with its movie in one query.
     with django_assert_num_queries(1):
