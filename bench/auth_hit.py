@@ -12,12 +12,11 @@ The machine's load moves wall time; CPU time (time.process_time) is the steadier
 
 import os
 import sys
-import time
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from inprocess import environ_for, measure, request  # bench/inprocess.py: the same request loop
 
 
 def main(count: int) -> None:
@@ -40,33 +39,10 @@ def main(count: int) -> None:
     handler = WSGIHandler()
     path = f"/api/movies/{movie.pk}/"
 
-    def request(token: str) -> int:
-        environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": path,
-            "QUERY_STRING": "",
-            "SERVER_NAME": "localhost",
-            "SERVER_PORT": "80",
-            "HTTP_HOST": "localhost",
-            "HTTP_AUTHORIZATION": f"Bearer {token}",
-            "wsgi.input": BytesIO(b""),
-            "wsgi.url_scheme": "http",
-            "wsgi.errors": sys.stderr,
-        }
-        statuses: list[str] = []
-
-        def start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
-            statuses.append(status)
-            return lambda data: None
-
-        body = handler(environ, start_response)
-        b"".join(body)
-        body.close()
-        return int(statuses[0].split()[0])
-
     for name, token in (("jwt", str(AccessToken.for_user(user))), ("pat", secret)):
+        template = environ_for(path, token)
         for _ in range(50):  # fill the cache and warm up
-            assert request(token) == 200
+            assert request(handler, template).startswith("200")
         queries: list[str] = []
 
         def record(execute: Any, sql: str, *args: Any, queries: list[str] = queries) -> Any:
@@ -74,15 +50,9 @@ def main(count: int) -> None:
             return execute(sql, *args)
 
         with connection.execute_wrapper(record):
-            assert request(token) == 200
-        wall, cpu = time.perf_counter(), time.process_time()
-        for _ in range(count):
-            request(token)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        print(
-            f"{name}: {wall / count * 1e6:.0f} µs/request wall, {cpu / count * 1e6:.0f} µs/request CPU, "
-            f"{len(queries)} SQL queries on a hit"
-        )
+            assert request(handler, template).startswith("200")
+        wall, cpu = measure(handler, template, count, rounds=1)
+        print(f"{name}: {wall:.0f} µs/request wall, {cpu:.0f} µs/request CPU, {len(queries)} SQL queries on a hit")
 
 
 if __name__ == "__main__":
