@@ -50,15 +50,15 @@ class JsonFormatter(logging.Formatter):
         return f"{text},{int((created - second) * 1000):03d}"
 
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": self._time(record.created),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None),
-            "trace_id": getattr(record, "trace_id", None),
-            "span_id": getattr(record, "span_id", None),
-        }
+        entry = self.entry(
+            record.created,
+            record.levelname,
+            record.name,
+            record.getMessage(),
+            getattr(record, "request_id", None),
+            getattr(record, "trace_id", None),
+            getattr(record, "span_id", None),
+        )
         for key, value in record.__dict__.items():
             if key not in _RECORD_ATTRIBUTES:
                 entry[key] = value
@@ -67,3 +67,83 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack_info"] = self.formatStack(record.stack_info)
         return _ENCODER.encode(entry)
+
+    def entry(
+        self,
+        created: float,
+        level: str,
+        name: str,
+        message: str,
+        request_id: str | None,
+        trace_id: str | None,
+        span_id: str | None,
+    ) -> dict[str, Any]:
+        """The fixed keys of a line, in order; `extra` fields follow them."""
+        return {
+            "time": self._time(created),
+            "level": level,
+            "logger": name,
+            "message": message,
+            "request_id": request_id,
+            "trace_id": trace_id,
+            "span_id": span_id,
+        }
+
+
+def _only_json_handler(logger: logging.Logger) -> logging.StreamHandler[Any] | None:  # type: ignore[type-arg]
+    """The one handler `logger`'s INFO records reach, if it is a plain `StreamHandler` writing
+    `JsonFormatter` lines with no filter but `RequestIdFilter`, and no logger on the way filters.
+
+    Anything else (a second handler, such as pytest's log capture; another formatter; a filter
+    of someone's own) returns None, and the record takes logging's ordinary path."""
+    found: logging.Handler | None = None
+    current: logging.Logger | None = logger
+    while current is not None:
+        if current.filters:
+            return None
+        for handler in current.handlers:
+            if found is not None:
+                return None
+            found = handler
+        if not current.propagate:
+            break
+        current = current.parent  # type: ignore[assignment]
+    if (
+        type(found) is not logging.StreamHandler
+        or found.level > logging.INFO
+        or type(found.formatter) is not JsonFormatter
+        or any(type(f) is not RequestIdFilter for f in found.filters)
+    ):
+        return None
+    return found
+
+
+def log_info(logger: logging.Logger, message: str, extra: dict[str, Any]) -> None:
+    """`logger.info(message, extra=extra)` for a line written on every request (the request log).
+
+    With the production configuration (one stream handler writing JSON lines) the line is built
+    and written directly: the same bytes `JsonFormatter` writes for that record, without a
+    `LogRecord`, the logger and handler walk, or the per-record attribute scan (about a third of
+    the log line's cost, which is paid on every request). Any other configuration, or an error
+    writing, takes logging's own path, so its error handling and every handler still apply.
+    The caller checks `logger.isEnabledFor(logging.INFO)` first.
+    """
+    handler = _only_json_handler(logger)
+    if handler is None:
+        logger.info("%s", message, extra=extra)
+        return
+    formatter: JsonFormatter = handler.formatter  # type: ignore[assignment]
+    trace_id, span_id = current_ids()
+    entry = formatter.entry(time.time(), "INFO", logger.name, message, request_id_var.get(), trace_id, span_id)
+    entry.update(extra)
+    line = _ENCODER.encode(entry) + handler.terminator
+    handler.acquire()
+    try:
+        handler.stream.write(line)
+        handler.flush()
+        return
+    except Exception:  # a failed write is reported the way logging reports it (below)
+        pass
+    finally:
+        handler.release()
+    logger.info("%s", message, extra=extra)

@@ -17,7 +17,7 @@ from django.utils.cache import patch_vary_headers
 from config import tracing
 from config.api.errors import PROBLEM_CONTENT_TYPE, problem_for_status, problem_response
 from config.api.versioning import API_PATH_PREFIX, default_version, version_from_accept
-from config.logging import request_id_var
+from config.logging import log_info, request_id_var
 
 logger = logging.getLogger("config.request")
 
@@ -51,13 +51,10 @@ class RequestIdMiddleware:
             if logger.isEnabledFor(logging.INFO):
                 user = getattr(request, "user", None)
                 method, path, status = request.method, request.path, response.status_code
-                logger.info(
-                    "%s %s %s %.1fms",
-                    method,
-                    path,
-                    status,
-                    duration_ms,
-                    extra={
+                log_info(
+                    logger,
+                    f"{method} {path} {status} {duration_ms:.1f}ms",
+                    {
                         "method": method,
                         "path": path,
                         "status": status,

@@ -50,7 +50,11 @@ def new_span_id() -> str:
 
 def begin(traceparent: str | None) -> tuple[str, str]:
     """The (trace id, span id) of a unit of work continuing `traceparent`, or a new trace."""
-    return parse_traceparent(traceparent or "") or secrets.token_hex(16), new_span_id()
+    trace_id = parse_traceparent(traceparent) if traceparent else None
+    if trace_id is not None:
+        return trace_id, new_span_id()
+    ids = os.urandom(24).hex()  # both from one call: this runs on every request
+    return ids[:32], ids[32:]
 
 
 def current_ids() -> tuple[str, str]:
