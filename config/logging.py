@@ -90,7 +90,7 @@ class JsonFormatter(logging.Formatter):
         }
 
 
-def _only_json_handler(logger: logging.Logger) -> logging.StreamHandler[Any] | None:  # type: ignore[type-arg]
+def _only_json_handler(logger: logging.Logger) -> logging.StreamHandler[Any] | None:
     """The one handler `logger`'s INFO records reach, if it is a plain `StreamHandler` writing
     `JsonFormatter` lines with no filter but `RequestIdFilter`, and no logger on the way filters.
 
@@ -107,7 +107,7 @@ def _only_json_handler(logger: logging.Logger) -> logging.StreamHandler[Any] | N
             found = handler
         if not current.propagate:
             break
-        current = current.parent  # type: ignore[assignment]
+        current = current.parent
     if (
         type(found) is not logging.StreamHandler
         or found.level > logging.INFO
