@@ -4,15 +4,17 @@
 wrk's numbers on a shared machine swing with everyone else's load; the CPU one request costs in
 this process does not, so this is how the floor's changes are measured (bench/analysis.md).
 
-    bench/inprocess.py shipped [--profile FILE] [PATH ...]   # config.wsgi, production settings
-    bench/inprocess.py floor                                  # bench/floor, the minimal project
+    bench/inprocess.py shipped [--profile FILE] [--bust] [PATH ...]  # config.wsgi, production settings
+    bench/inprocess.py floor                                          # bench/floor, the minimal project
 
 `shipped` runs production settings as `make bench` does (LOG_LEVEL=INFO, LOG_FORMAT=json, the log
 going to /dev/null instead of the server's log file) against DATABASE_URL and REDIS_URL, which
 must be set and migrated, with at least one movie. Each path is requested as a logged-in client
 sends it (a bearer token, `Accept: application/json`); `movie` stands for the first movie's detail,
-requested once before the loop so that the loop is all cache hits. Every response is read and
-closed as a WSGI server does (closing it sends `request_finished`).
+requested once before the loop so that the loop is all cache hits; with `--bust` every request
+adds a query parameter no other request used, so each one is a cache miss (as `make bench`'s
+miss scenarios are). Every response is read and closed as a WSGI server does (closing it sends
+`request_finished`). `--json FILE` appends one JSON object per path to FILE (`make bench` reads it).
 
 It prints, per path, the best of ROUNDS rounds of N requests, in microseconds per request, wall
 clock and process CPU time.
@@ -20,9 +22,12 @@ clock and process CPU time.
 
 import argparse
 import io
+import itertools
+import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,12 +79,26 @@ def request(application: Any, template: dict[str, Any]) -> str:
     return status
 
 
-def measure(application: Any, template: dict[str, Any], count: int, rounds: int) -> tuple[float, float]:
+def environs(template: dict[str, Any], bust: bool) -> Iterator[dict[str, Any]]:
+    """`template` again and again, or (`bust`) each time with a query parameter no other request
+    of this process used: a cache miss."""
+    if not bust:
+        yield from itertools.repeat(template)
+    run = os.urandom(4).hex()
+    query = template["QUERY_STRING"]
+    for number in itertools.count():
+        yield {**template, "QUERY_STRING": f"{query}&bust={run}{number}" if query else f"bust={run}{number}"}
+
+
+def measure(
+    application: Any, template: dict[str, Any], count: int, rounds: int, bust: bool = False
+) -> tuple[float, float]:
     best_wall = best_cpu = float("inf")
+    sequence = environs(template, bust)
     for _ in range(rounds):
         wall, cpu = time.perf_counter(), time.process_time()
-        for _ in range(count):
-            request(application, template)
+        for environ in itertools.islice(sequence, count):
+            request(application, environ)
         best_wall = min(best_wall, (time.perf_counter() - wall) / count)
         best_cpu = min(best_cpu, (time.process_time() - cpu) / count)
     return best_wall * 1e6, best_cpu * 1e6
@@ -133,7 +152,9 @@ def main() -> None:
     parser.add_argument("-r", "--rounds", type=int, default=5, help="rounds; the best is reported (default 5)")
     parser.add_argument("--profile", help="write a cProfile of one more round of each path to this file")
     parser.add_argument("--no-token", action="store_true", help="send no bearer token")
-    args = parser.parse_args()
+    parser.add_argument("--bust", action="store_true", help="each request a cache miss (a parameter never seen before)")
+    parser.add_argument("--json", help="append one JSON object per path to this file")
+    args = parser.parse_intermixed_args()
 
     sys.path.insert(0, str(ROOT))
     application, token, aliases = shipped_application() if args.target == "shipped" else floor_application()
@@ -154,12 +175,16 @@ def main() -> None:
         template = environ_for(path, token)
         status = request(application, template)  # warms up, and fills the response cache
         request(application, template)
-        wall, cpu = measure(application, template, args.count, args.rounds)
+        wall, cpu = measure(application, template, args.count, args.rounds, args.bust)
         print(f"{args.target:8} {path:32} {status:16} {wall:8.1f} µs wall {cpu:8.1f} µs cpu", file=results)
+        if args.json:
+            with open(args.json, "a") as out:
+                row = {"target": args.target, "path": name, "bust": args.bust, "status": status, "wall_us": wall}
+                out.write(json.dumps({**row, "cpu_us": cpu}) + "\n")
         if profiler is not None:
             profiler.enable()
-            for _ in range(args.count):
-                request(application, template)
+            for environ in itertools.islice(environs(template, args.bust), args.count):
+                request(application, environ)
             profiler.disable()
     if profiler is not None:
         profiler.dump_stats(args.profile)

@@ -321,6 +321,7 @@ class Bench:
         log(f"  after the writes: {self.results['recompute_after_writes']}")
         self.server_comparison(token, tokens)
         self.metrics_overhead()
+        self.inprocess_costs()
 
     def tokens_and_warm_caches(self) -> tuple[Path, str]:
         """Tokens for the writes, the one a logged-in app sends even to public reads, and the
@@ -407,6 +408,30 @@ class Bench:
         self.results["metrics_overhead"] = overhead
         self.stop_server()
         self.start_server()
+
+    def inprocess_costs(self) -> None:
+        """CPU per request in-process (`bench/inprocess.py`), at the size the requests above ran:
+        the two floors, the hits and the misses, against this run's PostgreSQL and Redis.
+
+        wrk's ratios on a machine this size are set by Python's CPU per request (the server's
+        share is small and paid alike), so these say what each target allows a request to cost
+        and how far each one is from it; `bench/analysis.md` says where the time goes."""
+        out = self.stack.dir / "inprocess.jsonl"
+        out.unlink(missing_ok=True)
+        tool = [PYTHON, ROOT / "bench" / "inprocess.py"]
+        hits = ["/health/live", "movie", "/api/movies/", "/api/movies/top/", "/api/users/synthetic-1/ratings/"]
+        runs = [
+            ["floor", "-n", "3000"],
+            ["shipped", "-n", "2000", *hits],
+            ["shipped", "-n", "300", "--bust", "movie", "/api/movies/"],
+        ]
+        for arguments in runs:
+            subprocess.run([*tool, *arguments, "--json", out], env=self.stack.env, check=True, cwd=ROOT)
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        self.results["inprocess"] = rows
+        for row in rows:
+            kind = "miss" if row["bust"] else row["target"]
+            log(f"  in-process, {kind} {row['path']}: {row['cpu_us']:.0f} µs CPU ({row['status']})")
 
     def imports(self) -> None:
         if (MOVIELENS_DIR / "ratings.csv").exists():
