@@ -111,6 +111,9 @@ DATABASE_REPLICA_URLS = [url for url in env.list("DATABASE_REPLICA_URLS", defaul
 def database_config(url: str) -> dict[str, Any]:
     config: dict[str, Any] = env.db_url_config(url)
     if config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, with a health check that polls the socket instead of a `SELECT 1` round
+        # trip on every request (config/postgresql/base.py).
+        config["ENGINE"] = "config.postgresql"
         config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
         config["CONN_HEALTH_CHECKS"] = True
         config.setdefault("OPTIONS", {})
