@@ -73,10 +73,11 @@ def inprocess_section(rows: list[dict] | None) -> str:
 
 The same requests sent straight through the WSGI application in one process (`bench/inprocess.py`,
 production settings, this run's PostgreSQL and Redis at the size above; a bearer token on each;
-misses add a parameter never used before), CPU time per request, best of 5 rounds. On this
-machine wrk's ratios follow these closely: the server's own share per request is small and paid
-by every request alike. "CPU µs the target allows" is the shipped floor's CPU divided by the
-target ratio (for the floor, the minimal project's divided by 0.8).
+misses add a parameter never used before), CPU time per request, best of 5 rounds. wrk's ratios
+above run a little higher than these: the work outside the application (granian's, the kernel's,
+wrk's own) is paid alike by every request, the floor's too. "CPU µs the target allows" is the
+shipped floor's CPU divided by the target ratio (for the floor, the minimal project's divided by
+0.8): what the application may spend on that request for the target to be met in-process.
 
 {chr(10).join(table)}
 """
