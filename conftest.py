@@ -77,8 +77,12 @@ def run_in_threads(work: list[Callable[[], object]]) -> list[object]:
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Iterator[None]:
-    """Each test starts with an empty cache, so no test sees another's cached responses."""
+    """Each test starts with an empty cache, so no test sees another's cached responses (nor the
+    catalogue mean C a previous test left in this process's memory)."""
+    from movies.selectors import forget_local_global_mean
+
     cache.clear()
+    forget_local_global_mean()
     yield
 
 

@@ -6,6 +6,7 @@ only a movie's score distribution reads the ratings table, through the reverse r
 
 import json
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -29,7 +30,9 @@ logger = logging.getLogger(__name__)
 # MovieLens' scale, as the keys of a distribution: "0.5", "1.0", ..., "5.0".
 SCORE_KEYS = SCORE_TEXTS
 
-GLOBAL_MEAN_CACHE_KEY = "movies:global-mean"
+# The value is `(C, expires_at)`: C and the wall-clock time its minute ends, so that a process
+# keeping C in memory keeps it no longer than the cached value lives (`global_mean_rating`).
+GLOBAL_MEAN_CACHE_KEY = "movies:global-mean:2"
 
 # Wide enough for any quotient of the stored counters; SQL only orders by these values.
 _STAT_FIELD = DecimalField(max_digits=30, decimal_places=20)
@@ -43,31 +46,66 @@ def compute_global_mean() -> Decimal | None:
     return Decimal(totals["total_sum"]) / totals["total_count"]
 
 
+# C as this process last read or computed it, and the `time.monotonic()` until which it may be
+# shown: `(C, until)`, or None. One tuple, replaced whole, so threads never see half of it.
+_local_mean: tuple[Decimal | None, float] | None = None
+
+
+def forget_local_global_mean() -> None:
+    """Drop this process's copy of C (the next read asks the cache); tests call it with every
+    cache clear."""
+    global _local_mean
+    _local_mean = None
+
+
+def _keep_locally(mean: Decimal | None, expires_at: float) -> None:
+    """Keep C in this process until the wall-clock `expires_at` (when its cached copy expires),
+    never longer than the TTL from now (a clock set back must not stretch it)."""
+    global _local_mean
+    remaining = min(expires_at - time.time(), settings.RATING_GLOBAL_MEAN_TTL)
+    if remaining > 0:
+        _local_mean = (mean, time.monotonic() + remaining)
+
+
 def global_mean_rating() -> Decimal | None:
     """C, reused for `RATING_GLOBAL_MEAN_TTL` seconds: one number for the whole catalogue.
+
+    Each process keeps C in memory until its cached copy expires, so a request reads neither
+    Redis nor the database for it; SPEC 6 lets C be up to a minute old, and it never is older than
+    the TTL since it was computed. Two processes may show different C within that time (each
+    copied it at a different moment): the same latitude.
 
     On PostgreSQL C is also stored (`CatalogueMean`) with every movie's weighted rating computed
     from it, so that top reads an index: each time the cached C expires, one worker recomputes
     it and rewrites the stored values (`refresh_catalogue_mean`), and shows the C the stored
     values use. When the cache is down, the stored C serves until it is older than the TTL.
-    The value is cached wrapped in a tuple so that "no ratings yet" (None) is cached too.
+    The value is cached in a tuple with its expiry, so that "no ratings yet" (None) is cached too.
     """
+    local = _local_mean
+    if local is not None and time.monotonic() < local[1]:
+        return local[0]
     try:
         cached = cache.get(GLOBAL_MEAN_CACHE_KEY)
     except CACHE_ERRORS as exc:
         warn_cache_unavailable(exc)
         return stored_global_mean(refresh_if_older_than=settings.RATING_GLOBAL_MEAN_TTL)
     if cached is not None:
-        return cached[0]
+        mean, expires_at = cached
+        _keep_locally(mean, expires_at)
+        return mean
     if connection.vendor != "postgresql":
         mean, settled = compute_global_mean(), True
     else:
         mean, settled = refresh_catalogue_mean()
     if settled:  # a C that another worker is replacing right now is not cached
+        ttl = settings.RATING_GLOBAL_MEAN_TTL
+        expires_at = time.time() + ttl
         try:
-            cache.set(GLOBAL_MEAN_CACHE_KEY, (mean,), timeout=settings.RATING_GLOBAL_MEAN_TTL)
+            cache.set(GLOBAL_MEAN_CACHE_KEY, (mean, expires_at), timeout=ttl)
         except CACHE_ERRORS as exc:
             warn_cache_unavailable(exc)
+        else:
+            _keep_locally(mean, expires_at)
     return mean
 
 

@@ -2,19 +2,21 @@ from typing import Any
 
 from django.core.cache import cache
 
-from movies.selectors import GLOBAL_MEAN_CACHE_KEY
+from movies.selectors import GLOBAL_MEAN_CACHE_KEY, forget_local_global_mean
 
 V2 = "application/json; version=2"
 
 
 def forget_global_mean() -> None:
-    """Drop the cached catalogue mean, as if its minute had passed."""
+    """Drop the cached catalogue mean (in Redis and in this process), as if its minute had passed."""
     cache.delete(GLOBAL_MEAN_CACHE_KEY)
+    forget_local_global_mean()
 
 
 def uncached_body(client: Any, url: str, params: dict[str, Any], accept: str) -> bytes:
     """The response's bytes, never from the response cache."""
     cache.clear()
+    forget_local_global_mean()
     response = client.get(url, params, HTTP_ACCEPT=accept)
     assert response.status_code == 200, response.content
     return bytes(response.content)

@@ -1,6 +1,8 @@
+import time
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -41,17 +43,54 @@ def test_no_ratings_is_cached_too(django_assert_num_queries):
         assert global_mean_rating() is None
 
 
+def test_the_global_mean_is_kept_in_the_process_without_asking_the_cache(monkeypatch):
+    MovieFactory.create(ratings_count=1, ratings_sum=Decimal("4.0"))
+    assert global_mean_rating() == Decimal("4")
+    warnings: list[Exception] = []
+    monkeypatch.setattr(selectors, "cache", BrokenCache())  # any read of it would warn
+    monkeypatch.setattr(selectors, "warn_cache_unavailable", warnings.append)
+    assert global_mean_rating() == Decimal("4")
+    assert warnings == []
+
+
+def test_the_process_keeps_the_global_mean_only_while_its_cached_copy_lives():
+    cache.set(selectors.GLOBAL_MEAN_CACHE_KEY, (Decimal("3"), time.time() - 1), timeout=60)
+    assert global_mean_rating() == Decimal("3")
+    # Its minute was over when it was read: not kept, the cache is asked again.
+    cache.set(selectors.GLOBAL_MEAN_CACHE_KEY, (Decimal("2"), time.time() + 60), timeout=60)
+    assert global_mean_rating() == Decimal("2")
+    cache.set(selectors.GLOBAL_MEAN_CACHE_KEY, (Decimal("1"), time.time() + 60), timeout=60)
+    assert global_mean_rating() == Decimal("2")  # kept until the copy it read expires
+
+
+def test_the_process_never_keeps_the_global_mean_longer_than_its_ttl(settings):
+    settings.RATING_GLOBAL_MEAN_TTL = 0
+    cache.set(selectors.GLOBAL_MEAN_CACHE_KEY, (Decimal("3"), time.time() + 3600), timeout=60)
+    assert global_mean_rating() == Decimal("3")
+    cache.set(selectors.GLOBAL_MEAN_CACHE_KEY, (Decimal("2"), time.time() + 3600), timeout=60)
+    assert global_mean_rating() == Decimal("2")
+
+
+def test_a_global_mean_that_could_not_be_cached_is_not_kept_in_the_process(monkeypatch):
+    MovieFactory.create(ratings_count=2, ratings_sum=Decimal("7.0"))
+    monkeypatch.setattr(selectors, "cache", WriteOnlyBrokenCache())
+    assert global_mean_rating() == Decimal("3.5")
+    assert selectors._local_mean is None
+
+
 class RecordingCache:
     """An empty cache that records how long each stored value should live."""
 
     def __init__(self) -> None:
         self.timeouts: dict[str, int] = {}
+        self.values: dict[str, object] = {}
 
     def get(self, key):
         return None
 
     def set(self, key, value, timeout):
         self.timeouts[key] = timeout
+        self.values[key] = value
 
 
 class BrokenCache:
@@ -75,6 +114,8 @@ def test_the_global_mean_is_cached_for_the_configured_time(settings, monkeypatch
     monkeypatch.setattr(selectors, "cache", recording)
     global_mean_rating()
     assert recording.timeouts == {selectors.GLOBAL_MEAN_CACHE_KEY: 42}
+    _mean, expires_at = recording.values[selectors.GLOBAL_MEAN_CACHE_KEY]
+    assert time.time() + 41 < expires_at <= time.time() + 42
 
 
 def test_the_global_mean_is_computed_directly_when_the_cache_is_down(monkeypatch):
