@@ -6,14 +6,15 @@ only a movie's score distribution reads the ratings table, through the reverse r
 
 import json
 import logging
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, Count, DecimalField, Expression, F, QuerySet, Sum, TextField, Value, When
 from django.db.models.functions import Lower
@@ -332,14 +333,70 @@ def shown_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return shown
 
 
+class CompiledRows:
+    """A `values()` queryset compiled to SQL once, then run as that plain SQL with new parameters:
+    the same statement and the same rows as the queryset gives (its compiler's converters applied,
+    e.g. SQLite's datetimes from text), without the ORM building and compiling it on every request.
+
+    `build()` makes the queryset with `placeholders` as its parameter values: they must be the
+    compiled statement's parameters, in order (checked when compiling), and each run passes its
+    own in their place. `suffix` is SQL appended to the statement, with parameters of its own
+    after those (LIMIT and OFFSET: Django writes a slice's bounds into the SQL). Compiled once per
+    thread and database alias (a compiler holds its thread's connection).
+    """
+
+    def __init__(
+        self, build: Callable[[], QuerySet[Any, dict[str, Any]]], *, placeholders: Sequence[Any] = (), suffix: str = ""
+    ) -> None:
+        self.build = build
+        self.placeholders = tuple(placeholders)
+        self.suffix = suffix
+        self.compiled = threading.local()
+
+    def statement(self, alias: str) -> tuple[str, list[str], SQLCompiler, dict[int, Any]]:
+        """The SQL, the rows' keys, the compiler and its converters for the database `alias`."""
+        by_alias: dict[str, Any] = self.compiled.__dict__.setdefault("by_alias", {})
+        if alias not in by_alias:
+            query = self.build().query
+            compiler = query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            if tuple(params) != self.placeholders:
+                raise ValueError(f"compiled with parameters {params!r}, expected {self.placeholders!r}")
+            names = [*query.extra_select, *query.values_select, *query.annotation_select]
+            converters = compiler.get_converters([column for column, _, _ in compiler.select[: compiler.col_count]])
+            by_alias[alias] = (sql + self.suffix, names, compiler, converters)
+        statement: tuple[str, list[str], SQLCompiler, dict[int, Any]] = by_alias[alias]
+        return statement
+
+    def rows(self, params: Sequence[Any]) -> list[dict[str, Any]]:
+        """Run it with `params` (the placeholders' values, then the suffix's) on the database the
+        router reads movies from, and return its rows as `values()` dicts."""
+        alias = router.db_for_read(Movie)
+        sql, names, compiler, converters = self.statement(alias)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, list(params) or None)
+            fetched: Iterable[Any] = cursor.fetchall()
+        if converters:
+            fetched = compiler.apply_converters(fetched, converters)
+        return [dict(zip(names, row, strict=True)) for row in fetched]
+
+
+# Compiled with this id, replaced by the requested one on every run.
+_ANY_ID = 0x7FFF_FFFE
+
+# A movie's detail row: one statement, compiled once.
+_MOVIE_DETAIL = CompiledRows(
+    lambda: movie_rows(Movie.objects.all(), distribution=True).filter(pk=_ANY_ID), placeholders=[_ANY_ID]
+)
+
+
 def movie_row(movie_id: int) -> dict[str, Any]:
-    """One movie as a row with its genres and score distribution (one query); Http404 if there is
-    no movie with this id."""
-    try:
-        row = movie_rows(Movie.objects.all(), distribution=True).get(pk=movie_id)
-    except Movie.DoesNotExist:
-        raise Http404("No movie with this id.") from None
-    return shown_rows([row])[0]
+    """One movie as a row with its genres and score distribution (one precompiled statement);
+    Http404 if there is no movie with this id."""
+    rows = _MOVIE_DETAIL.rows([movie_id])
+    if not rows:
+        raise Http404("No movie with this id.")
+    return shown_rows(rows)[0]
 
 
 def top_movie_rows(

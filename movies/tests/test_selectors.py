@@ -1,3 +1,4 @@
+import threading
 import time
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from movies import selectors
 from movies.models import Movie
 from movies.selectors import global_mean_rating, weighted_rating
-from movies.tests.factories import MovieFactory
+from movies.tests.factories import GenreFactory, MovieFactory
 from movies.tests.helpers import forget_global_mean
 
 pytestmark = pytest.mark.django_db
@@ -164,3 +165,36 @@ def test_a_stale_unknown_global_mean_still_ranks_rated_movies(api_client):
     assert [(movie["title"], movie["weighted_rating"]) for movie in top] == [("High", 4.5), ("Low", 1.5)]
     ordered = api_client.get(reverse("movie-list"), {"ordering": "-weighted_rating"}).json()["results"]
     assert [movie["title"] for movie in ordered] == ["High", "Low"]
+
+
+# --- Precompiled statements -------------------------------------------------------------------
+
+
+def test_the_precompiled_detail_reads_the_rows_the_queryset_reads(rate):
+    drama, crime = GenreFactory.create(name="Drama"), GenreFactory.create(name="Crime")
+    movie = MovieFactory.create(genres=[drama, crime], year=None, imdb_id=None)
+    rate(movie, "0.5", "4.5", "4.5")
+    other = MovieFactory.create()
+    for pk in (movie.pk, other.pk):
+        expected = list(selectors.movie_rows(Movie.objects.filter(pk=pk), distribution=True))
+        assert selectors._MOVIE_DETAIL.rows([pk]) == expected
+    assert selectors._MOVIE_DETAIL.rows([other.pk + 1000]) == []
+
+
+def test_a_statement_is_compiled_once_per_thread():
+    builds: list[str] = []
+
+    def build():
+        builds.append(threading.current_thread().name)
+        return Movie.objects.filter(pk=7).values("id")
+
+    statement = selectors.CompiledRows(build, placeholders=[7])
+    statement.rows([1])
+    statement.rows([2])
+    assert len(builds) == 1
+
+
+def test_a_statement_whose_parameters_are_not_the_placeholders_is_refused():
+    statement = selectors.CompiledRows(lambda: Movie.objects.filter(pk=7, year=1999).values("id"), placeholders=[7])
+    with pytest.raises(ValueError, match="expected"):
+        statement.rows([1])
