@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,7 +23,8 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
 from django.utils import timezone
 
-from config.cache import CACHE_ERRORS, warn_cache_unavailable
+from config.cache import CACHE_ERRORS, MOVIE_LISTS, lookup_value, store_value, warn_cache_unavailable
+from config.db import PRIMARY
 from config.domain import SCORE_TEXTS
 from movies.models import CatalogueMean, Genre, Movie
 
@@ -346,7 +348,7 @@ class CompiledRows:
     """
 
     def __init__(
-        self, build: Callable[[], QuerySet[Any, dict[str, Any]]], *, placeholders: Sequence[Any] = (), suffix: str = ""
+        self, build: Callable[[], QuerySet[Any, Any]], *, placeholders: Sequence[Any] = (), suffix: str = ""
     ) -> None:
         self.build = build
         self.placeholders = tuple(placeholders)
@@ -389,6 +391,11 @@ _MOVIE_DETAIL = CompiledRows(
     lambda: movie_rows(Movie.objects.all(), distribution=True).filter(pk=_ANY_ID), placeholders=[_ANY_ID]
 )
 
+# A page of the list in its default order, unfiltered (the list without parameters).
+_CATALOGUE_PAGE = CompiledRows(
+    lambda: movie_rows(catalogue_queryset(global_mean=None, sortable=False)), suffix=" LIMIT %s OFFSET %s"
+)
+
 
 def movie_row(movie_id: int) -> dict[str, Any]:
     """One movie as a row with its genres and score distribution (one precompiled statement);
@@ -397,6 +404,76 @@ def movie_row(movie_id: int) -> dict[str, Any]:
     if not rows:
         raise Http404("No movie with this id.")
     return shown_rows(rows)[0]
+
+
+class MovieListPage:
+    """One page of the movie list, as DRF's paginator takes its object list: `count()` and a slice.
+
+    The page's rows are read first, in one statement (precompiled when the list is unfiltered).
+    The count the pagination shows is then known without counting whenever the page is not full
+    (it is the rows before the page plus the page's), and a page past the end is a 404 whatever
+    the count; only a full page needs it, and reads it from the cache under the `movies`
+    generation (the list's own tag: every write that can change a count bumps it), keyed by the
+    parameters that can change it (the filters; not the page, its size or the ordering). A count
+    the cache does not hold is counted on the primary (never a replica that may lag behind the
+    generation the count is stored under) and stored.
+
+    `offset` and `limit` are the page the request asks for (its page number and size as the
+    paginator reads them); a slice the paginator asks for that is not within it is read as asked.
+    """
+
+    ordered = True  # in the list's order: the paginator need not warn
+
+    def __init__(
+        self,
+        queryset: QuerySet[Movie],
+        *,
+        plain: bool,
+        filters: Sequence[tuple[str, str]],
+        offset: int,
+        limit: int,
+    ) -> None:
+        self.queryset, self.plain, self.filters = queryset, plain, filters
+        self.offset, self.limit = offset, limit
+        self._window: list[dict[str, Any]] | None = None
+
+    def window(self) -> list[dict[str, Any]]:
+        """The rows of the requested page (not yet `shown_rows`), read once."""
+        if self._window is None:
+            self._window = self._read(self.offset, self.limit)
+        return self._window
+
+    def _read(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        if self.plain:
+            return _CATALOGUE_PAGE.rows([limit, offset])
+        return list(movie_rows(self.queryset)[offset : offset + limit])
+
+    def count(self) -> int:
+        """How many movies the list has (exact), counted only when the page does not say."""
+        rows = self.window()
+        if len(rows) < self.limit:
+            # A short page is the last one: the count is the rows before it and its own. An empty
+            # page past the first is past the end (a 404 with any count not above the offset).
+            return self.offset + len(rows)
+        name = "movie-count?" + urlencode(self.filters)
+        cached, slot = lookup_value([MOVIE_LISTS], name)
+        if cached is not None:
+            return int(cached)
+        if slot is None:  # the cache did not answer: count where the list is read, store nothing
+            return self.queryset.count()
+        if slot.new_generations:
+            # The generations do not exist yet: the response's own fill creates them once it is
+            # rendered, and would not store the page if the count had created them first.
+            return self.queryset.count()
+        count = self.queryset.using(PRIMARY).count()
+        store_value(slot, str(count).encode())
+        return count
+
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]:
+        start, stop = index.start or 0, index.stop
+        if start == self.offset and stop is not None and stop - start <= self.limit:
+            return self.window()[: stop - start]
+        return self._read(start, (stop if stop is not None else start + self.limit) - start)
 
 
 def top_movie_rows(

@@ -1,10 +1,11 @@
 """The catalogue API: browse, search, filter and rank movies; staff curate movies and genres."""
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django_filters import OrderingFilter
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
@@ -14,9 +15,10 @@ from rest_framework.response import Response
 
 from audit.actions import Action
 from audit.services import audit_record
+from config.api.pagination import PageNumberPagination
 from config.api.params import positive_int, text
 from config.api.versioning import for_version, request_version
-from config.cache import GENRES, MOVIE_LISTS, cache_response, movie_tag
+from config.cache import GENRES, MOVIE_LISTS, cache_response, movie_tag, query_pairs
 from movies import selectors, services
 from movies.filters import COUNT_MAX, MovieFilterSet, filter_by_genre
 from movies.models import Genre, Movie
@@ -31,6 +33,12 @@ from movies.serializers import (
 )
 
 TOP_DEFAULT_LIMIT, TOP_MAX_LIMIT = 20, 100
+
+# The list's parameters that can change how many movies it has: its filters, not the ordering
+# (nor the page or its size, which are not the filterset's).
+COUNT_FILTERS = frozenset(
+    name for name, field in MovieFilterSet.base_filters.items() if not isinstance(field, OrderingFilter)
+)
 
 
 class IsCurator(permissions.DjangoModelPermissions):
@@ -137,8 +145,17 @@ class MovieViewSet(
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Movies, paginated, by title unless `ordering` says otherwise."""
         queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(selectors.movie_rows(queryset))
-        assert page is not None  # the list is always paginated (config.api.pagination)
+        paginator = self.paginator
+        assert isinstance(paginator, PageNumberPagination)  # the list is always paginated
+        limit = paginator.get_page_size(request)
+        number = positive_int(request.query_params, paginator.page_query_param, default=1)
+        filtered = self.list_is_filtered()
+        count_filters = [(name, value) for name, value in query_pairs(request) if name in COUNT_FILTERS]
+        rows = selectors.MovieListPage(
+            queryset, plain=not filtered, filters=count_filters, offset=(number - 1) * limit, limit=limit
+        )
+        page = cast(list[dict[str, Any]] | None, self.paginate_queryset(rows))  # type: ignore[arg-type]
+        assert page is not None
         return self.get_paginated_response(self.represent(selectors.shown_rows(page)))
 
     @cache_response(tags=lambda request, kwargs: [movie_tag(int(kwargs["pk"]))])

@@ -64,6 +64,19 @@ def test_a_new_movie_shows_in_the_lists_and_the_genre_counts(api_client, curator
     assert api_client.get(GENRES_URL).json() == [{"slug": "drama", "name": "Drama", "movies_count": 1}]
 
 
+def test_the_cached_count_of_full_pages_follows_every_new_and_deleted_movie(api_client, curator_client):
+    movies = MovieFactory.create_batch(4)
+    for page in (1, 2, 1):  # the generations created, then the count cached and served
+        assert api_client.get(LIST_URL, {"page_size": 2, "page": page, "ordering": "title"}).json()["count"] == 4
+    assert curator_client.post(LIST_URL, {"title": "Heat"}, format="json").status_code == 201
+    assert api_client.get(LIST_URL, {"page_size": 2, "page": 2}).json()["count"] == 5
+    MovieFactory.create()  # outside the API: the model's signals invalidate the lists too
+    assert api_client.get(LIST_URL, {"page_size": 2}).json()["count"] == 6
+    assert curator_client.delete(detail_url(movies[0])).status_code == 204
+    body = api_client.get(LIST_URL, {"page_size": 2, "page": 2}).json()
+    assert (body["count"], body["next"]) == (5, f"{LIST_URL}?page_size=2&page=3")
+
+
 def test_a_deleted_movie_leaves_every_list(api_client, curator_client, drama):
     movie = MovieFactory.create(genres=[drama], ratings_count=1, ratings_sum=Decimal("3.0"))
     for path in (LIST_URL, TOP_URL, GENRES_URL, detail_url(movie)):

@@ -1,6 +1,7 @@
 import threading
 import time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -84,7 +85,7 @@ class RecordingCache:
 
     def __init__(self) -> None:
         self.timeouts: dict[str, int] = {}
-        self.values: dict[str, object] = {}
+        self.values: dict[str, Any] = {}
 
     def get(self, key):
         return None
@@ -179,6 +180,13 @@ def test_the_precompiled_detail_reads_the_rows_the_queryset_reads(rate):
         expected = list(selectors.movie_rows(Movie.objects.filter(pk=pk), distribution=True))
         assert selectors._MOVIE_DETAIL.rows([pk]) == expected
     assert selectors._MOVIE_DETAIL.rows([other.pk + 1000]) == []
+
+
+def test_the_precompiled_page_reads_the_rows_the_sliced_queryset_reads():
+    MovieFactory.create_batch(5, genres=[GenreFactory.create()])
+    queryset = selectors.movie_rows(selectors.catalogue_queryset(global_mean=None, sortable=False))
+    assert selectors._CATALOGUE_PAGE.rows([2, 1]) == list(queryset[1:3])
+    assert selectors._CATALOGUE_PAGE.rows([20, 0]) == list(queryset)
 
 
 def test_a_statement_is_compiled_once_per_thread():
