@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django_filters import OrderingFilter
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -138,8 +139,8 @@ class MovieViewSet(
     def represent(self, rows: list[dict[str, Any]]) -> list[Any]:
         """Movie rows as this request's version shows them: what `get_serializer_class()`'s
         serializer would give for the same movies, without its fields' machinery."""
-        version, global_mean = request_version(self.request), self.global_mean()
-        return [movie_representation(row, version=version, global_mean=global_mean) for row in rows]
+        version, global_mean, zone = request_version(self.request), self.global_mean(), timezone.get_current_timezone()
+        return [movie_representation(row, version=version, global_mean=global_mean, zone=zone) for row in rows]
 
     @cache_response(tags=lambda request, kwargs: [MOVIE_LISTS])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
