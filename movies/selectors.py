@@ -18,6 +18,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection, connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, Count, DecimalField, Expression, F, QuerySet, Sum, TextField, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.db.models.sql.compiler import SQLCompiler
 from django.http import Http404
@@ -391,10 +392,36 @@ _MOVIE_DETAIL = CompiledRows(
     lambda: movie_rows(Movie.objects.all(), distribution=True).filter(pk=_ANY_ID), placeholders=[_ANY_ID]
 )
 
+
+def page_rows(queryset: QuerySet[Movie], *, offset: Any, limit: Any) -> QuerySet[Movie, dict[str, Any]]:
+    """The rows of `movie_rows` for one page of the queryset (in its order): the page's ids are
+    chosen first, in a subquery, and only their rows read with their genres. A plain slice of
+    `movie_rows` would have the database compute the genres of every row the OFFSET skips too
+    (PostgreSQL projects the skipped rows): 48 ms for page 200 of MovieLens' small catalogue,
+    against 0.5 ms for page 1. `offset` and `limit` may be expressions (`RawSQL` parameters)."""
+    if isinstance(offset, int) and isinstance(limit, int):
+        ids: Any = queryset.values("pk")[offset : offset + limit]
+    else:
+        ids = offset  # a complete id subquery given by the caller
+    return movie_rows(queryset.filter(pk__in=ids))
+
+
+def _catalogue_page() -> QuerySet[Movie, dict[str, Any]]:
+    """The list's page in its default order, unfiltered, with LIMIT and OFFSET as parameters (a
+    slice would write them into the SQL)."""
+    quote = connection.ops.quote_name
+    ids = RawSQL(
+        f"SELECT {quote('id')} FROM {quote(Movie._meta.db_table)} ORDER BY {quote('title')}, {quote('id')} "
+        "LIMIT %s OFFSET %s",
+        (_ANY_LIMIT, _ANY_OFFSET),
+    )
+    return page_rows(catalogue_queryset(global_mean=None, sortable=False), offset=ids, limit=None)
+
+
+_ANY_LIMIT, _ANY_OFFSET = 0x7FFF_FFFD, 0x7FFF_FFFC
+
 # A page of the list in its default order, unfiltered (the list without parameters).
-_CATALOGUE_PAGE = CompiledRows(
-    lambda: movie_rows(catalogue_queryset(global_mean=None, sortable=False)), suffix=" LIMIT %s OFFSET %s"
-)
+_CATALOGUE_PAGE = CompiledRows(_catalogue_page, placeholders=[_ANY_LIMIT, _ANY_OFFSET])
 
 
 def movie_row(movie_id: int) -> dict[str, Any]:
@@ -446,7 +473,7 @@ class MovieListPage:
     def _read(self, offset: int, limit: int) -> list[dict[str, Any]]:
         if self.plain:
             return _CATALOGUE_PAGE.rows([limit, offset])
-        return list(movie_rows(self.queryset)[offset : offset + limit])
+        return list(page_rows(self.queryset, offset=offset, limit=limit))
 
     def count(self) -> int:
         """How many movies the list has (exact), counted only when the page does not say."""

@@ -206,3 +206,16 @@ def test_a_statement_whose_parameters_are_not_the_placeholders_is_refused():
     statement = selectors.CompiledRows(lambda: Movie.objects.filter(pk=7, year=1999).values("id"), placeholders=[7])
     with pytest.raises(ValueError, match="expected"):
         statement.rows([1])
+
+
+@pytest.mark.parametrize("filtered", [False, True])
+def test_a_page_reads_the_rows_of_the_sliced_list(filtered):
+    drama = GenreFactory.create(name="Drama")
+    for index in range(7):
+        MovieFactory.create(title=f"Movie {index % 3}", genres=[drama] if index % 2 else [])
+    queryset = selectors.catalogue_queryset(global_mean=None, sortable=filtered)
+    if filtered:
+        queryset = queryset.filter(title__startswith="Movie").order_by("-title", "id")
+    everything = list(selectors.movie_rows(queryset))
+    for offset in range(0, 8, 3):
+        assert list(selectors.page_rows(queryset, offset=offset, limit=3)) == everything[offset : offset + 3]
