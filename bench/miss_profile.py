@@ -3,8 +3,9 @@ middleware), each a cache miss (a distinct query parameter, as `make bench` bust
 
     DATABASE_URL=... REDIS_URL=... PYTHONPATH=. python bench/miss_profile.py [scenario ...]
 
-Scenarios: floor, list v1, detail v1, top v1, list v2, detail v2, top v2, rated list (a page of
-the public rated-movies list of MovieLens user 547, imported by `import_movielens`), all by default.
+Scenarios: floor, list v1, detail v1, top v1, list v2, detail v2, top v2, deep list (page 200 of
+the list, v1), rated list (a page of the public rated-movies list of MovieLens user 547, imported
+by `import_movielens`), all by default.
 Prints milliseconds per request, wall and CPU (`time.process_time`); PROFILE="list v1" adds a
 cProfile of that scenario (SORT=tottime, LINES=45 to change the listing). Needs a catalogue
 with ratings (`manage.py import_movielens` or `generate_dataset`). bench/analysis.md's cache-miss
@@ -62,6 +63,11 @@ def scenarios(ids: list[int]) -> Iterator[tuple[str, str, Request]]:
         yield f"list v{version}", version, listing
         yield f"detail v{version}", version, detail
         yield f"top v{version}", version, top
+
+    def deep(i: int) -> tuple[str, dict[str, Any]]:
+        return "/api/movies/", {"page": 200, "z": f"{RUN}{i}"}
+
+    yield "deep list", "1", deep
 
     def rated(i: int) -> tuple[str, dict[str, Any]]:
         return "/api/users/movielens-547/ratings/", {"z": f"{RUN}{i}"}
