@@ -433,13 +433,18 @@ def movie_row(movie_id: int) -> dict[str, Any]:
     return shown_rows(rows)[0]
 
 
+# More rows than any catalogue holds, and within the 64-bit integers both databases' LIMIT and
+# OFFSET take: a page beyond it is past the end without asking.
+_BEYOND_ANY_CATALOGUE = 2**62
+
+
 class MovieListPage:
     """One page of the movie list, as DRF's paginator takes its object list: `count()` and a slice.
 
     The page's rows are read first, in one statement (precompiled when the list is unfiltered).
     The count the pagination shows is then known without counting whenever the page is not full
-    (it is the rows before the page plus the page's), and a page past the end is a 404 whatever
-    the count; only a full page needs it, and reads it from the cache under the `movies`
+    (it is the rows before the page plus the page's), and an empty page past the first is a 404
+    whatever the count; only a full page needs it, and reads it from the cache under the `movies`
     generation (the list's own tag: every write that can change a count bumps it), keyed by the
     parameters that can change it (the filters; not the page, its size or the ordering). A count
     the cache does not hold is counted on the primary (never a replica that may lag behind the
@@ -471,6 +476,8 @@ class MovieListPage:
         return self._window
 
     def _read(self, offset: int, limit: int) -> list[dict[str, Any]]:
+        if offset + limit > _BEYOND_ANY_CATALOGUE:
+            return []  # past the end, and past what the databases' LIMIT and OFFSET take (a 404)
         if self.plain:
             return _CATALOGUE_PAGE.rows([limit, offset])
         return list(page_rows(self.queryset, offset=offset, limit=limit))
@@ -478,10 +485,13 @@ class MovieListPage:
     def count(self) -> int:
         """How many movies the list has (exact), counted only when the page does not say."""
         rows = self.window()
+        if not rows:
+            # No rows: the list is empty (page 1), or the page is past the end, which is a 404
+            # whatever the count. 0 makes the paginator say so for any page number (a count near
+            # the offset would not: it computes the number of pages in floating point).
+            return 0
         if len(rows) < self.limit:
-            # A short page is the last one: the count is the rows before it and its own. An empty
-            # page past the first is past the end (a 404 with any count not above the offset).
-            return self.offset + len(rows)
+            return self.offset + len(rows)  # a short page is the last: the rows before it and its own
         name = "movie-count?" + urlencode(self.filters)
         cached, slot = lookup_value([MOVIE_LISTS], name)
         if cached is not None:

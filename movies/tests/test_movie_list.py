@@ -276,6 +276,15 @@ def test_a_page_past_the_end_is_a_404_whatever_the_count(api_client):
     assert api_client.get(URL, {"page_size": 2, "page": 30}).status_code == 404
 
 
+@pytest.mark.parametrize("page", [2**61, 2**62, 10**30])
+def test_a_page_beyond_any_catalogue_is_a_404_not_a_database_error(api_client, page):
+    MovieFactory.create()
+    for params in ({"page": page}, {"page": page, "search": "a", "page_size": 100}):
+        response = api_client.get(URL, params)
+        assert response.status_code == 404, response.content
+        assert response.json()["detail"] == "Invalid page."
+
+
 def test_a_full_page_counts_once_per_generation_of_the_movie_lists(api_client, django_assert_num_queries):
     MovieFactory.create_batch(5)
     global_mean_rating()
