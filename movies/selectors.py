@@ -4,7 +4,6 @@ Movie statistics come from the counters stored on each movie (`ratings_count`, `
 only a movie's score distribution reads the ratings table, through the reverse relation.
 """
 
-import json
 import logging
 import threading
 import time
@@ -13,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection, connections, router, transaction
@@ -328,10 +328,10 @@ def shown_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Read rows of `movie_rows`, each with `genres` as (slug, name) pairs and, where the score
     counts were read, `distribution`."""
     shown = []
-    for row in rows:
-        row["genres"] = json.loads(row.pop("genre_pairs"))
+    for row in rows:  # orjson parses the database's JSON text as json does, in a third of the time
+        row["genres"] = orjson.loads(row.pop("genre_pairs"))
         if "score_counts" in row:
-            row["distribution"] = score_distribution_from(json.loads(row.pop("score_counts")))
+            row["distribution"] = score_distribution_from(orjson.loads(row.pop("score_counts")))
         shown.append(row)
     return shown
 
