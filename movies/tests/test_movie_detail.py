@@ -85,3 +85,22 @@ def test_the_detail_costs_a_fixed_number_of_queries(api_client, drama, crime, ra
     # The movie with its genres and its distribution as subqueries: one statement.
     with django_assert_num_queries(1):
         assert api_client.get(detail_url(movie)).status_code == 200
+
+
+def test_a_detail_miss_compiles_no_statement(api_client, monkeypatch):
+    """The detail's statement is compiled once (per thread), not per request."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    movies = MovieFactory.create_batch(2)
+    global_mean_rating()
+    assert api_client.get(detail_url(movies[0])).status_code == 200
+    compiled: list[str] = []
+    real_as_sql = SQLCompiler.as_sql
+
+    def counting_as_sql(self, *args, **kwargs):
+        compiled.append(type(self).__name__)
+        return real_as_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting_as_sql)
+    assert api_client.get(detail_url(movies[1])).json()["id"] == movies[1].pk
+    assert compiled == []
