@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from config.api.fields import StrictCharField
 from config.domain import SCORE_MAX, SCORE_MIN, SCORE_STEP
+from movies.models import round_half_up
 from movies.serializers import (
     MovieBriefSerializer,
     MovieStatsSummaryV1Serializer,
@@ -107,15 +108,58 @@ def rated_movie_representation(row: dict[str, Any], zone: datetime.tzinfo) -> di
 
 
 class OwnRatingV1Serializer(RatedMovieSerializer):
-    """The caller's rating of one movie, with the movie's current statistics (version 1)."""
+    """The caller's rating of one movie, with the movie's current statistics (version 1).
+
+    The schema of the own-rating responses; the views write them with `own_rating_representation`."""
 
     movie = MovieStatsSummaryV1Serializer(read_only=True)  # type: ignore[assignment]
 
 
 class OwnRatingV2Serializer(RatedMovieSerializer):
-    """The caller's rating of one movie, with the movie's current statistics (version 2)."""
+    """The caller's rating of one movie, with the movie's current statistics (version 2).
+
+    The schema of the own-rating responses; the views write them with `own_rating_representation`."""
 
     movie = MovieStatsSummaryV2Serializer(read_only=True)  # type: ignore[assignment]
+
+
+# The columns of the caller's own rating of a movie, with the movie's statistics; `rating_put`
+# returns a row of them too. `own_rating_representation` shows a row as `OwnRatingV1Serializer`
+# or `OwnRatingV2Serializer` shows the rating (the GET's and the PUT's responses).
+OWN_RATING_COLUMNS = (
+    "movie_id",
+    "movie__title",
+    "movie__year",
+    "movie__ratings_count",
+    "movie__ratings_sum",
+    "score",
+    "review",
+    "rated_at",
+    "updated_at",
+)
+
+
+def own_rating_representation(row: dict[str, Any], *, version: str, zone: datetime.tzinfo) -> dict[str, Any]:
+    """A row of `OWN_RATING_COLUMNS` as this version's own-rating serializer shows it, without
+    DRF's field machinery: the same keys in the same order and the same JSON (the average rounded
+    half-up to 2 places, numbers as the floats DRF's renderer makes of the Decimals, times as
+    DRF's field writes them in `zone`, the current time zone). `ratings/tests/test_own_rating_bytes.py`
+    holds the two to the same bytes."""
+    count = row["movie__ratings_count"]
+    average = float(round_half_up(Decimal(row["movie__ratings_sum"]) / count)) if count else None
+    movie: dict[str, Any] = {"id": row["movie_id"], "title": row["movie__title"], "year": row["movie__year"]}
+    if version == "1":
+        movie["average_rating"] = average
+        movie["ratings_count"] = count
+    else:
+        movie["rating"] = {"average": average, "count": count}
+    return {
+        "movie": movie,
+        "score": float(row["score"]),
+        "review": row["review"],
+        "rated_at": datetime_text(row["rated_at"], zone),
+        "updated_at": datetime_text(row["updated_at"], zone),
+    }
 
 
 class MovieRatingSerializer(serializers.ModelSerializer):

@@ -42,6 +42,7 @@ from config.cache import MOVIE_LISTS, invalidate_on_commit, movie_tag, user_tag
 from config.metrics import count_rating_write
 from movies.models import Movie
 from ratings.models import Rating
+from ratings.serializers import OWN_RATING_COLUMNS
 from ratings.transfer import ImportFormat, ImportRow, match_rows, read_import_file
 from users.models import User
 
@@ -137,16 +138,17 @@ def _put_outcome(row: Any, *, user: User, movie_id: int) -> tuple[Any, ...] | No
     that changed something invalidates the caches it shows in (after commit) and is counted."""
     if row is None:
         return None
-    _, title, year, count, total, rating_id, rated_at, updated_at, created, changed = row
+    _, title, year, count, total, _rating_id, rated_at, updated_at, created, changed = row
     if changed:
         _invalidate_caches_of(movie_id=movie_id, username=user.username)
         count_rating_write("create" if created else "update")
-    return title, year, count, total, rating_id, rated_at, updated_at, created
+    return title, year, count, total, rated_at, updated_at, created
 
 
-def rating_put(*, user: User, movie_id: int, score: Decimal, review: str) -> tuple[Rating, bool] | None:
+def rating_put(*, user: User, movie_id: int, score: Decimal, review: str) -> tuple[dict[str, Any], bool] | None:
     """Create or fully replace `user`'s rating of movie `movie_id`; `(rating, created)`, or None
-    when there is no such movie. `rating.movie` carries the movie's statistics after the write.
+    when there is no such movie. `rating` is a row of `ratings.serializers.OWN_RATING_COLUMNS`:
+    the rating after the write, with its movie's statistics after the write.
 
     A write identical to the stored rating changes nothing, not even `updated_at`. On PostgreSQL
     this is two statements (the user lock, then `_PUT_SQL`) sent in one round trip (`_PUT_ROUND_TRIP`);
@@ -157,8 +159,21 @@ def rating_put(*, user: User, movie_id: int, score: Decimal, review: str) -> tup
         if movie is None:
             return None
         rating, created = rating_upsert(user=user, movie=movie, score=score, review=review)
-        rating.movie = Movie.objects.get(pk=movie_id)
-        return rating, created
+        movie = Movie.objects.get(pk=movie_id)
+        return (
+            _own_rating_row(
+                movie_id,
+                movie.title,
+                movie.year,
+                movie.ratings_count,
+                movie.ratings_sum,
+                rating.score,
+                rating.review,
+                rating.rated_at,
+                rating.updated_at,
+            ),
+            created,
+        )
     now = timezone.now()
     params: dict[str, Any] = {"user": user.pk, "movie": movie_id, "score": score, "review": review, "now": now}
     if _simple_queries():
@@ -179,12 +194,13 @@ def rating_put(*, user: User, movie_id: int, score: Decimal, review: str) -> tup
             outcome = _put_outcome(row, user=user, movie_id=movie_id)
     if outcome is None:
         return None
-    title, year, count, total, rating_id, rated_at, updated_at, created = outcome
-    movie = Movie(pk=movie_id, title=title, year=year, ratings_count=count, ratings_sum=total)
-    rating = Rating(
-        pk=rating_id, user=user, movie=movie, score=score, review=review, rated_at=rated_at, updated_at=updated_at
-    )
-    return rating, created
+    title, year, count, total, rated_at, updated_at, created = outcome
+    return _own_rating_row(movie_id, title, year, count, total, score, review, rated_at, updated_at), created
+
+
+def _own_rating_row(*values: Any) -> dict[str, Any]:
+    """A row of `OWN_RATING_COLUMNS` from its values, in that order."""
+    return dict(zip(OWN_RATING_COLUMNS, values, strict=True))
 
 
 def rating_upsert(*, user: User, movie: Movie, score: Decimal, review: str) -> tuple[Rating, bool]:

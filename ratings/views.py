@@ -28,6 +28,7 @@ from movies.models import Movie
 from ratings.filters import RatingFilter
 from ratings.models import Rating
 from ratings.serializers import (
+    OWN_RATING_COLUMNS,
     RATED_MOVIE_COLUMNS,
     ExportedRatingSerializer,
     MovieRatingSerializer,
@@ -37,6 +38,7 @@ from ratings.serializers import (
     RatingsImportReportSerializer,
     RatingsImportRequestSerializer,
     RatingWriteSerializer,
+    own_rating_representation,
     rated_movie_representation,
 )
 from ratings.services import rating_delete, rating_put, ratings_import
@@ -52,13 +54,17 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
     """`/api/movies/{movie_id}/rating/`: the caller's rating of one movie (read, replace, delete).
 
     Writes go through `ratings.services`, which keeps the movie's statistics exact; the
-    response shows the movie's statistics after the write. (The OpenAPI descriptions come from
-    the actions' docstrings, written for API users, never from this one.)
+    response shows the movie's statistics after the write. The GET and the PUT answer a row of
+    `OWN_RATING_COLUMNS` shown by `own_rating_representation`, byte for byte what the
+    version's own-rating serializer shows (those serializers remain the schema). (The OpenAPI
+    descriptions come from the actions' docstrings, written for API users, never from this one.)
     """
 
     permission_classes = [permissions.IsAuthenticated]
     pagination_class = None
     filter_backends: list[Any] = []
+    # The only floats shown are scores and averages, 0.5 to 5.0: the renderer skips its float checks.
+    plain_floats_only = True
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         return for_version(self.request, {"1": OwnRatingV1Serializer, "2": OwnRatingV2Serializer})
@@ -73,11 +79,18 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
         ratings = Rating.objects.select_related("movie", "user")
         return get_object_or_404(ratings, user=self.request.user, movie_id=self.kwargs["movie_id"])
 
+    def shown(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A row of `OWN_RATING_COLUMNS` as this request's version shows it."""
+        return own_rating_representation(
+            row, version=request_version(self.request), zone=timezone.get_current_timezone()
+        )
+
     @_own_rating_schema("1", responses=OwnRatingV1Serializer)
     @_own_rating_schema("2", responses=OwnRatingV2Serializer)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Your rating of this movie, with the movie's current statistics; 404 if you have not rated it."""
-        return Response(self.get_serializer(self.get_object()).data)
+        ratings = Rating.objects.filter(user=request.user, movie_id=kwargs["movie_id"]).values(*OWN_RATING_COLUMNS)
+        return Response(self.shown(get_object_or_404(ratings)))
 
     @_own_rating_schema(
         "1", request=RatingWriteSerializer, responses={200: OwnRatingV1Serializer, 201: OwnRatingV1Serializer}
@@ -89,13 +102,11 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
         """Create (201) or fully replace (200) the caller's rating; an omitted review becomes empty."""
         write = RatingWriteSerializer(data=request.data)
         write.is_valid(raise_exception=True)
-        outcome = rating_put(user=cast(User, request.user), movie_id=self.kwargs["movie_id"], **write.validated_data)
+        outcome = rating_put(user=cast(User, request.user), movie_id=kwargs["movie_id"], **write.validated_data)
         if outcome is None:
             raise Http404
-        rating, created = outcome  # rating.movie holds the statistics after this write
-        return Response(
-            self.get_serializer(rating).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        row, created = outcome
+        return Response(self.shown(row), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Delete your rating of this movie; 404 if you have not rated it."""
