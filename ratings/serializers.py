@@ -1,6 +1,7 @@
 """Rating representations and the validation of rating writes."""
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -74,6 +75,46 @@ class RatingWriteSerializer(serializers.Serializer):
 
     def validate_review(self, value: str | None) -> str:
         return value or ""
+
+
+def _accepted_score_values() -> dict[int | float | str, Decimal]:
+    """The JSON values a client sends for each score in practice (3.5, 4, 4.0, "3.5", "4", "4.0"),
+    each with what `ScoreField` makes of it (asked of the field itself, so the two cannot disagree)."""
+    field = ScoreField()
+    accepted: dict[int | float | str, Decimal] = {}
+    for score in SCORES:
+        texts = {str(score), f"{score:.1f}"}
+        numbers = {float(score), *([int(score)] if score == int(score) else [])}
+        for value in (*texts, *numbers):
+            accepted[value] = field.to_internal_value(value)
+    return accepted
+
+
+_SCORE_VALUES = _accepted_score_values()
+# What DRF's CharField refuses in a review besides its length: NUL and lone surrogates.
+_REFUSED_IN_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def plain_rating_write(data: Any) -> dict[str, Any] | None:
+    """`RatingWriteSerializer`'s validated data for the bodies clients send (a JSON object of a
+    score as above and an optional review, text, null or absent), without building the
+    serializer's fields; None for anything else, which the serializer then judges (its errors,
+    every one of them, are the API's 400s). Never accepts a body the serializer refuses, nor
+    validates one differently (`ratings/tests/test_rating_write_validation.py`)."""
+    if type(data) is not dict or not data.keys() <= {"score", "review"}:
+        return None
+    score = data.get("score")
+    if type(score) not in (int, float, str):  # never bool: True == 1 would find the score 1.0
+        return None
+    value = _SCORE_VALUES.get(score)
+    review = data.get("review", "")
+    if review is None:
+        review = ""
+    elif type(review) is not str or len(review) > REVIEW_MAX_LENGTH or _REFUSED_IN_TEXT.search(review):
+        return None
+    if value is None:
+        return None
+    return {"score": value, "review": review}
 
 
 class RatedMovieSerializer(serializers.ModelSerializer):

@@ -39,6 +39,7 @@ from ratings.serializers import (
     RatingsImportRequestSerializer,
     RatingWriteSerializer,
     own_rating_representation,
+    plain_rating_write,
     rated_movie_representation,
 )
 from ratings.services import rating_delete, rating_put, ratings_import
@@ -100,9 +101,12 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
     )
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Create (201) or fully replace (200) the caller's rating; an omitted review becomes empty."""
-        write = RatingWriteSerializer(data=request.data)
-        write.is_valid(raise_exception=True)
-        outcome = rating_put(user=cast(User, request.user), movie_id=kwargs["movie_id"], **write.validated_data)
+        validated = plain_rating_write(request.data)
+        if validated is None:  # not a body clients usually send: the serializer judges it
+            write = RatingWriteSerializer(data=request.data)
+            write.is_valid(raise_exception=True)
+            validated = write.validated_data
+        outcome = rating_put(user=cast(User, request.user), movie_id=kwargs["movie_id"], **validated)
         if outcome is None:
             raise Http404
         row, created = outcome
