@@ -78,7 +78,7 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
         """The caller's rating of the movie in the URL, with both, in one query (404 for an
         unknown movie or no rating: the two are the same answer)."""
         ratings = Rating.objects.select_related("movie", "user")
-        return get_object_or_404(ratings, user=self.request.user, movie_id=self.kwargs["movie_id"])
+        return get_object_or_404(ratings, user=self.request.user, movie__pk=self.kwargs["movie_id"])
 
     def shown(self, row: dict[str, Any]) -> dict[str, Any]:
         """A row of `OWN_RATING_COLUMNS` as this request's version shows it."""
@@ -90,7 +90,7 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
     @_own_rating_schema("2", responses=OwnRatingV2Serializer)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Your rating of this movie, with the movie's current statistics; 404 if you have not rated it."""
-        ratings = Rating.objects.filter(user=request.user, movie_id=kwargs["movie_id"]).values(*OWN_RATING_COLUMNS)
+        ratings = Rating.objects.filter(user=request.user, movie__pk=kwargs["movie_id"]).values(*OWN_RATING_COLUMNS)
         return Response(self.shown(get_object_or_404(ratings)))
 
     @_own_rating_schema(

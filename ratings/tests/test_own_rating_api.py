@@ -273,3 +273,11 @@ def test_changing_only_the_review_keeps_the_statistics_and_moves_updated_at(user
     assert second["updated_at"] > first["updated_at"]
     assert second["movie"] == first["movie"]
     assert_statistics_match_rows(movie)
+
+
+@pytest.mark.parametrize("movie_id", [0, 999_999, 2**31, 2**63 - 1, 10**30])
+def test_a_get_or_delete_on_a_movie_that_does_not_exist_is_a_404(user_client, movie_id):
+    path = reverse("movie-own-rating", kwargs={"movie_id": movie_id})
+    for response in (user_client.get(path), user_client.delete(path)):
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("application/problem+json")
