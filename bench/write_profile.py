@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.inprocess import environ_for  # noqa: E402
+from inprocess import environ_for  # noqa: E402  (bench/inprocess.py: the same request loop and settings)
 
 ACCEPT = {"1": "application/json", "2": "application/json; version=2"}
 SCENARIOS = ("create", "update", "same", "get", "v2")
@@ -75,7 +75,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["THROTTLE_WRITES"] = "1000000/min"
 
-    from bench.inprocess import shipped_application
+    from inprocess import shipped_application
 
     application, _token, _aliases = shipped_application()
 

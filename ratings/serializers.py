@@ -85,7 +85,8 @@ def _accepted_score_values() -> dict[int | float | str, Decimal]:
     for score in SCORES:
         texts = {str(score), f"{score:.1f}"}
         numbers = {float(score), *([int(score)] if score == int(score) else [])}
-        for value in (*texts, *numbers):
+        values: list[int | float | str] = [*texts, *numbers]
+        for value in values:
             accepted[value] = field.to_internal_value(value)
     return accepted
 
@@ -103,7 +104,7 @@ def plain_rating_write(data: Any) -> dict[str, Any] | None:
     validates one differently (`ratings/tests/test_rating_write_validation.py`)."""
     if type(data) is not dict or not data.keys() <= {"score", "review"}:
         return None
-    score = data.get("score")
+    score: Any = data.get("score")
     if type(score) not in (int, float, str):  # never bool: True == 1 would find the score 1.0
         return None
     value = _SCORE_VALUES.get(score)

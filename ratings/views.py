@@ -90,7 +90,8 @@ class OwnRatingViewSet(viewsets.GenericViewSet):
     @_own_rating_schema("2", responses=OwnRatingV2Serializer)
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Your rating of this movie, with the movie's current statistics; 404 if you have not rated it."""
-        ratings = Rating.objects.filter(user=request.user, movie__pk=kwargs["movie_id"]).values(*OWN_RATING_COLUMNS)
+        mine = Rating.objects.filter(user=cast(User, request.user), movie__pk=kwargs["movie_id"])
+        ratings = mine.values(*OWN_RATING_COLUMNS)
         return Response(self.shown(get_object_or_404(ratings)))
 
     @_own_rating_schema(

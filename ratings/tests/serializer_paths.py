@@ -54,7 +54,7 @@ class SerializerOwnRatingViewSet(OwnRatingViewSet):
             ratings_sum=row["movie__ratings_sum"],
         )
         rating = Rating(
-            user=request.user,
+            user=cast(User, request.user),
             movie=movie,
             score=row["score"],
             review=row["review"],
