@@ -150,18 +150,18 @@ def rated_movie_representation(row: dict[str, Any], zone: datetime.tzinfo) -> di
 
 
 class OwnRatingV1Serializer(RatedMovieSerializer):
-    """The caller's rating of one movie, with the movie's current statistics (version 1).
+    """The caller's rating of one movie, with the movie's current statistics (version 1)."""
 
-    The schema of the own-rating responses; the views write them with `own_rating_representation`."""
-
+    # The schema of the own-rating responses (the docstring is the schema's description); the
+    # views write the responses with `own_rating_representation`, byte for byte the same.
     movie = MovieStatsSummaryV1Serializer(read_only=True)  # type: ignore[assignment]
 
 
 class OwnRatingV2Serializer(RatedMovieSerializer):
-    """The caller's rating of one movie, with the movie's current statistics (version 2).
+    """The caller's rating of one movie, with the movie's current statistics (version 2)."""
 
-    The schema of the own-rating responses; the views write them with `own_rating_representation`."""
-
+    # The schema of the own-rating responses (the docstring is the schema's description); the
+    # views write the responses with `own_rating_representation`, byte for byte the same.
     movie = MovieStatsSummaryV2Serializer(read_only=True)  # type: ignore[assignment]
 
 
