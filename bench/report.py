@@ -38,6 +38,8 @@ INPROCESS_ROWS = [
     ("cache hit: public rated list", "/api/users/synthetic-1/ratings/", False, 0.85),
     ("cache miss: movie detail", "movie", True, 0.35),
     ("cache miss: list page", "/api/movies/", True, 0.2),
+    ("rating write (PUT), fresh pair", "PUT create", False, 0.25),
+    ("rating write (PUT), repeated pair", "PUT update", False, 0.25),
 ]
 
 
@@ -73,7 +75,9 @@ def inprocess_section(rows: list[dict] | None) -> str:
 
 The same requests sent straight through the WSGI application in one process (`bench/inprocess.py`,
 production settings, this run's PostgreSQL and Redis at the size above; a bearer token on each;
-misses add a parameter never used before), CPU time per request, best of 5 rounds. wrk's ratios
+misses add a parameter never used before; PUTs from `bench/write_profile.py`, a new movie each or
+one pair's score changing each time), CPU time per request, the best of several rounds; this
+process's CPU only: PostgreSQL's and Redis' work for the request comes on top. wrk's ratios
 above run a little higher than these: the work outside the application (granian's, the kernel's,
 wrk's own) is paid alike by every request, the floor's too. "CPU µs the target allows" is the
 shipped floor's CPU divided by the target ratio (for the floor, the minimal project's divided by

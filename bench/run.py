@@ -410,8 +410,9 @@ class Bench:
         self.start_server()
 
     def inprocess_costs(self) -> None:
-        """CPU per request in-process (`bench/inprocess.py`), at the size the requests above ran:
-        the two floors, the hits and the misses, against this run's PostgreSQL and Redis.
+        """CPU per request in-process (`bench/inprocess.py`, `bench/write_profile.py`), at the size
+        the requests above ran: the two floors, the hits, the misses and the rating PUTs, against
+        this run's PostgreSQL and Redis.
 
         wrk's ratios on a machine this size are set by Python's CPU per request (the server's
         share is small and paid alike), so these say what each target allows a request to cost
@@ -427,6 +428,8 @@ class Bench:
         ]
         for arguments in runs:
             subprocess.run([*tool, *arguments, "--json", out], env=self.stack.env, check=True, cwd=ROOT)
+        writes = [PYTHON, ROOT / "bench" / "write_profile.py", "create", "update", "-n", "500"]
+        subprocess.run([*writes, "--json", out], env=self.stack.env, check=True, cwd=ROOT)
         rows = [json.loads(line) for line in out.read_text().splitlines()]
         self.results["inprocess"] = rows
         for row in rows:

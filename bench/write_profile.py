@@ -16,7 +16,9 @@ Each scenario prints the best of ROUNDS rounds of N requests in microseconds per
 clock and this process's CPU time (PostgreSQL's and Redis' CPU are not in it; their round trips
 are in the wall figure), and the round trips to PostgreSQL per request (executes, as
 `django_assert_num_queries` counts them).
-`--profile FILE` writes a cProfile of one more round of each scenario (`python -m pstats FILE`).
+`--profile FILE` writes a cProfile of one more round of each scenario (`python -m pstats FILE`);
+`--json FILE` appends one JSON object per scenario to FILE, as bench/inprocess.py does (`make bench`
+reads both).
 The write throttle is raised out of the way (THROTTLE_WRITES), as `make bench` does: its
 statement still runs on every PUT. Needs a migrated database with at least N movies
 (`manage.py import_movielens`); it adds users named `write-profile-...` and their ratings.
@@ -72,6 +74,7 @@ def main() -> None:
     parser.add_argument("-n", "--count", type=int, default=1000, help="requests per round (default 1000)")
     parser.add_argument("-r", "--rounds", type=int, default=3, help="rounds; the best is reported (default 3)")
     parser.add_argument("--profile", help="write a cProfile of one more round of each scenario to this file")
+    parser.add_argument("--json", help="append one JSON object per scenario to this file")
     args = parser.parse_args()
     os.environ["THROTTLE_WRITES"] = "1000000/min"
 
@@ -148,6 +151,10 @@ def main() -> None:
             file=results,
             flush=True,
         )
+        if args.json:
+            with open(args.json, "a") as out:
+                row = {"target": "shipped", "path": f"PUT {scenario}", "bust": False, "status": status}
+                out.write(json.dumps({**row, "wall_us": best_wall * 1e6, "cpu_us": best_cpu * 1e6}) + "\n")
         if profiler is not None:
             requests = loop(scenario, f"{scenario}-profile")
             profiler.enable()
