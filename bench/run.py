@@ -428,7 +428,7 @@ class Bench:
         ]
         for arguments in runs:
             subprocess.run([*tool, *arguments, "--json", out], env=self.stack.env, check=True, cwd=ROOT)
-        writes = [PYTHON, ROOT / "bench" / "write_profile.py", "create", "update", "-n", "500"]
+        writes: list[str | Path] = [PYTHON, ROOT / "bench" / "write_profile.py", "create", "update", "-n", "500"]
         subprocess.run([*writes, "--json", out], env=self.stack.env, check=True, cwd=ROOT)
         rows = [json.loads(line) for line in out.read_text().splitlines()]
         self.results["inprocess"] = rows
