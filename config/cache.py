@@ -57,7 +57,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.utils.http import quote_etag
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
@@ -152,6 +152,26 @@ return {generations, redis.call('GET', key)}
 """
 
 
+# One round trip for a hit served ahead of the view (`lookup_hit`): the generations of two keys'
+# tags (KEYS[1..ARGV[1]] for the response, the rest for a value such as the auth state) and each
+# entry, derived exactly like `_entry_key` from ARGV[2] and ARGV[3]. A part one of whose
+# generations is missing comes back as false.
+_PAIR_SCRIPT = """
+local n = tonumber(ARGV[1])
+local generations = redis.call('MGET', unpack(KEYS))
+local function entry(first, last, base)
+  if first > last then return false end
+  local parts = {}
+  for i = first, last do
+    if not generations[i] then return false end
+    parts[#parts + 1] = generations[i]
+  end
+  return redis.call('GET', 'resp:' .. redis.sha1hex(base .. '|' .. table.concat(parts, '|')))
+end
+return {generations, entry(1, n, ARGV[2]), entry(n + 1, #KEYS, ARGV[3])}
+"""
+
+
 # Give a generation that records no WAL position a fresh one that does, unless it changed meanwhile
 # (a write's bump wins: it records a position of its own). KEYS are generation keys, ARGV[1] the
 # TTL, ARGV[1 + i] the value seen for KEYS[i], ARGV[1 + #KEYS + i] the replacement.
@@ -164,17 +184,29 @@ return n
 """
 
 
+PairFound = tuple[list[str | None], bytes | None, list[str | None], bytes | None]
+
+
 class RedisStore:
     """Generations and entries as plain Redis strings, through django-redis's connection pool."""
 
     def __init__(self, backend: Any) -> None:
         self.client = backend.client.get_client(write=True)
         self.lookup_script = self.client.register_script(_LOOKUP_SCRIPT)
+        self.pair_script = self.client.register_script(_PAIR_SCRIPT)
         self.position_script = self.client.register_script(_POSITION_SCRIPT)
 
     def lookup(self, tag_keys: list[str], base: str) -> tuple[list[str | None], bytes | None]:
         generations, entry = self.lookup_script(keys=tag_keys, args=[base])
         return [g.decode() if g else None for g in generations], entry or None
+
+    def lookup_pair(self, first: list[str], first_base: str, second: list[str], second_base: str) -> PairFound:
+        """Two lookups in one round trip: each part's generations and entry."""
+        generations, first_entry, second_entry = self.pair_script(
+            keys=[*first, *second], args=[len(first), first_base, second_base]
+        )
+        found = [g.decode() if g else None for g in generations]
+        return found[: len(first)], first_entry or None, found[len(first) :], second_entry or None
 
     def add_generations(self, generations: dict[str, str]) -> bool:
         """Create the generations that do not exist yet; True if every one was created."""
@@ -214,6 +246,12 @@ class DjangoCacheStore:
         if None in generations:
             return generations, None
         return generations, self.cache.get(_entry_key(base, generations))
+
+    def lookup_pair(self, first: list[str], first_base: str, second: list[str], second_base: str) -> PairFound:
+        """The two lookups one after the other (this store has no scripts)."""
+        first_found, first_entry = self.lookup(first, first_base)
+        second_found, second_entry = self.lookup(second, second_base) if second else ([], None)
+        return first_found, first_entry, second_found, second_entry
 
     def add_generations(self, generations: dict[str, str]) -> bool:
         """Create the generations that do not exist yet; True if every one was created."""
@@ -334,7 +372,11 @@ def _lookup(tags: list[str], base: str) -> tuple[str, bytes | None, dict[str, st
 def query_pairs(request: Request) -> list[tuple[str, str]]:
     """The query's parameters without blank values (the API treats them as absent), grouped by
     name in name order; a repeated parameter keeps its values in the order the client sent them."""
-    pairs = [(key, value) for key, values in request.query_params.lists() for value in values if value.strip()]
+    return _query_pairs(request.query_params)
+
+
+def _query_pairs(query: QueryDict) -> list[tuple[str, str]]:
+    pairs = [(key, value) for key, values in query.lists() for value in values if value.strip()]
     return sorted(pairs, key=lambda pair: pair[0])
 
 
@@ -344,9 +386,14 @@ def normalised_query(request: Request) -> str:
     return urlencode(query_pairs(request))
 
 
-def _request_base(request: Request, tags: list[str]) -> str:
-    raw = json.dumps([request.path, normalised_query(request), request_version(request), *tags])
+def request_base(path: str, query: QueryDict, version: str, tags: list[str]) -> str:
+    """What identifies a request in its response's key: path, normalised query, version and tags."""
+    raw = json.dumps([path, urlencode(_query_pairs(query)), version, *tags])
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _request_base(request: Request, tags: list[str]) -> str:
+    return request_base(request.path, request.query_params, request_version(request), tags)
 
 
 def _etag(content: bytes) -> str:
@@ -362,13 +409,47 @@ def _decode_entry(entry: bytes) -> tuple[int, str, str, bytes]:
     return int(status), content_type.decode(), etag.decode(), content
 
 
-def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> Callable[..., Any]:
+TagsFunction = Callable[[Request, dict[str, Any]], Iterable[str]]
+
+# Every handler `cache_response` made, with its tags function: what `cached_handler_tags` answers.
+_CACHED_HANDLERS: dict[Callable[..., Any], TagsFunction] = {}
+
+
+def cached_handler_tags(handler: Any) -> TagsFunction | None:
+    """The tags function of a handler `cache_response` made (None for any other callable, a
+    handler wrapped again by another decorator included): how `users.hits` knows a route's view
+    answers from this cache, without a copy of the URL patterns."""
+    try:
+        return _CACHED_HANDLERS.get(handler)
+    except TypeError:  # not hashable: not one of ours
+        return None
+
+
+def hit_response(entry: bytes) -> HttpResponse:
+    """The response a stored entry stands for, as `cache_response` answers a hit."""
+    status, content_type, etag, content = _decode_entry(entry)
+    response = HttpResponse(content, status=status, content_type=content_type)
+    response["ETag"] = etag
+    response["X-Cache"] = "HIT"
+    response["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+# Set on a Django request whose hit lookup ahead of the view (`users.hits`) found the cache
+# unreachable: the view's own lookup is skipped, so a hanging Redis costs one timeout, not two.
+CACHE_FAILED_ATTRIBUTE = "cache_lookup_failed"
+
+
+def cache_response(tags: TagsFunction) -> Callable[..., Any]:
     """Cache a public read view's 200 responses under the given tags.
 
     Decorate a viewset or APIView handler (`list`, `retrieve`, `get`, an `@action`): it runs
     inside DRF's dispatch, so authentication, permissions, throttles and version negotiation
-    still run on a hit. `tags(request, view_kwargs)` names what the response shows. Only for
-    responses that never depend on who asks.
+    still run on a hit. `tags(request, view_kwargs)` names what the response shows, from the
+    URL's kwargs only (`users.hits` calls it before the view exists). Only for responses that
+    never depend on who asks. The handler is registered (`cached_handler_tags`), so a hit can be
+    served ahead of DRF's dispatch by `users.hits.CachedHitMiddleware`, which runs the same
+    checks.
     """
 
     def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -378,22 +459,20 @@ def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> 
             key: str | None
             new_generations: dict[str, str] = {}
             position: int | None = None
-            try:
-                key, entry, new_generations, position = _lookup(key_tags, _request_base(request, key_tags))
-            except CACHE_ERRORS as exc:
-                warn_cache_unavailable(exc)
-                key, entry = None, None
-                metrics.CACHE_LOOKUPS.labels("error").inc()
+            if getattr(request._request, CACHE_FAILED_ATTRIBUTE, False):
+                key, entry = None, None  # counted and logged where it failed, this request
             else:
-                metrics.CACHE_LOOKUPS.labels("miss" if entry is None else "hit").inc()
+                try:
+                    key, entry, new_generations, position = _lookup(key_tags, _request_base(request, key_tags))
+                except CACHE_ERRORS as exc:
+                    warn_cache_unavailable(exc)
+                    key, entry = None, None
+                    metrics.CACHE_LOOKUPS.labels("error").inc()
+                else:
+                    metrics.CACHE_LOOKUPS.labels("miss" if entry is None else "hit").inc()
 
             if entry is not None:
-                status, content_type, etag, content = _decode_entry(entry)
-                response = HttpResponse(content, status=status, content_type=content_type)
-                response["ETag"] = etag
-                response["X-Cache"] = "HIT"
-                response["Cache-Control"] = CACHE_CONTROL
-                return response
+                return hit_response(entry)
 
             # A replica only when it has replayed every write these generations name (config.db).
             with reading_from(replica_at_least(position)):
@@ -404,9 +483,46 @@ def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> 
                 response.add_post_render_callback(functools.partial(_store, key, new_generations))
             return response
 
+        _CACHED_HANDLERS[wrapper] = tags
         return wrapper
 
     return decorator
+
+
+class CacheUnavailable(Exception):
+    """`lookup_hit` could not ask the cache (the error was counted and logged)."""
+
+
+def lookup_hit(
+    tags: list[str], base: str, value_tags: list[str] | None = None, value_name: str = ""
+) -> tuple[bytes | None, bytes | None]:
+    """The stored response for `base` under `tags` (the `ALL` tag first) and, when `value_tags` is
+    given, the value `lookup_value(value_tags, value_name)` would find: one round trip on Redis.
+
+    For serving a hit ahead of the view (`users.hits`): it only reads. None for a part that is not
+    stored or must not be trusted from here: a generation missing (the view's lookup creates it),
+    an invalidation lost while the cache was down (the view's lookup recovers it first), or
+    generations without WAL positions while there are replicas (the view's lookup replaces them).
+    Raises `CacheUnavailable` on a cache error, after counting and logging it.
+    """
+    if _invalidation_lost:
+        return None, None
+    keys = [_generation_key(tag) for tag in tags]
+    value_keys: list[str] = []
+    value_base = ""
+    if value_tags is not None:
+        value_key_tags = [ALL, *value_tags]
+        value_keys = [_generation_key(tag) for tag in value_key_tags]
+        value_base = json.dumps(["value", value_name, *value_key_tags])
+    try:
+        found, entry, value_found, value = store().lookup_pair(keys, base, value_keys, value_base)
+    except CACHE_ERRORS as exc:
+        warn_cache_unavailable(exc)
+        metrics.CACHE_LOOKUPS.labels("error").inc()
+        raise CacheUnavailable from exc
+    if replicas() and any(generation is not None and "@" not in generation for generation in found + value_found):
+        return None, None
+    return entry, value
 
 
 @dataclass(frozen=True)
