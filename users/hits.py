@@ -37,7 +37,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve
+from django.urls import ResolverMatch, Resolver404, resolve
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.viewsets import GenericViewSet, ViewSetMixin
@@ -128,6 +128,9 @@ def route_for(callback: Callable[..., Any], method: str) -> Route | None:
     return Route(view_class, initkwargs, actions, action, tags, dict(view.default_response_headers))
 
 
+# Paths whose resolution is remembered (404s are not) before the memo starts over.
+RESOLVED_SIZE = 4096
+
 _REFUSED = object()
 
 
@@ -142,6 +145,7 @@ class CachedHitMiddleware:
         self.authenticator = BearerAuthentication()
         self.routes: dict[tuple[Callable[..., Any], str], Route | None] = {}
         self.negotiated: dict[tuple[Route, str | None], Any] = {}
+        self.resolved: dict[str, ResolverMatch] = {}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method in _METHODS and request.path_info.startswith(API_PATH_PREFIX):
@@ -149,6 +153,20 @@ class CachedHitMiddleware:
             if response is not None:
                 return response
         return self.get_response(request)
+
+    def resolve(self, path: str) -> ResolverMatch | None:
+        """Django's resolution of `path` (None for a 404), remembered for the most recent paths: the
+        URLconf does not change while the process runs, and a match is never modified."""
+        match = self.resolved.get(path)
+        if match is None:
+            try:
+                match = resolve(path)
+            except Resolver404:
+                return None
+            if len(self.resolved) >= RESOLVED_SIZE:
+                self.resolved.clear()
+            self.resolved[path] = match
+        return match
 
     def route(self, callback: Callable[..., Any], method: str) -> Route | None:
         key = (callback, method)
@@ -179,9 +197,8 @@ class CachedHitMiddleware:
         # DRF's test client forcing a user: DRF's Request then authenticates with it.
         if getattr(request, "_force_auth_user", None) is not None or getattr(request, "_force_auth_token", None):
             return None
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
+        match = self.resolve(request.path_info)
+        if match is None:
             return None
         route = self.route(match.func, request.method.lower())  # type: ignore[union-attr]
         if route is None or "format" in match.kwargs or "format" in request.GET:
