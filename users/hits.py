@@ -95,7 +95,7 @@ class Route:
         view.action = self.action
         view.request = request
         view.args = match.args
-        view.kwargs = match.kwargs
+        view.kwargs = dict(match.kwargs)  # the match is shared by requests (CachedHitMiddleware.resolve)
         view.format_kwarg = None
         view.headers = dict(self.headers)
         return view
@@ -128,8 +128,10 @@ def route_for(callback: Callable[..., Any], method: str) -> Route | None:
     return Route(view_class, initkwargs, actions, action, tags, dict(view.default_response_headers))
 
 
-# Paths whose resolution is remembered (404s are not) before the memo starts over.
-RESOLVED_SIZE = 4096
+# Paths whose resolution is remembered (404s are not) before the memo starts over, and the
+# longest one remembered: at most about 2 MB per process, whatever paths clients send.
+RESOLVED_SIZE = 2048
+RESOLVED_PATH_LENGTH = 256
 
 _REFUSED = object()
 
@@ -163,9 +165,10 @@ class CachedHitMiddleware:
                 match = resolve(path)
             except Resolver404:
                 return None
-            if len(self.resolved) >= RESOLVED_SIZE:
-                self.resolved.clear()
-            self.resolved[path] = match
+            if len(path) <= RESOLVED_PATH_LENGTH:
+                if len(self.resolved) >= RESOLVED_SIZE:
+                    self.resolved.clear()
+                self.resolved[path] = match
         return match
 
     def route(self, callback: Callable[..., Any], method: str) -> Route | None:
@@ -235,7 +238,7 @@ class CachedHitMiddleware:
                 return None
 
         try:
-            tags = [cache.ALL, *route.tags(drf_request, match.kwargs)]
+            tags = [cache.ALL, *route.tags(drf_request, dict(match.kwargs))]
         except (KeyError, TypeError, ValueError):
             return None
         base = cache.request_base(request.path, request.GET, str(version), tags)

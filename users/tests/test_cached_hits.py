@@ -515,3 +515,18 @@ def test_a_new_signing_key_forgets_every_verified_token(rows, settings):
     authentication.verified_tokens.remember(token.encode(), AccessToken(token))
     settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "SIGNING_KEY": "another-key-" + "x" * 40}
     assert authentication.verified_tokens.get(token.encode()) is None
+
+
+def test_the_path_memo_is_bounded_and_skips_long_paths(monkeypatch):
+    from users import hits
+
+    monkeypatch.setattr(hits, "RESOLVED_SIZE", 3)
+    middleware = CachedHitMiddleware(lambda request: None)
+    for name in ("ann", "ben", "cat", "dan"):
+        assert middleware.resolve(f"/api/users/{name}/") is not None
+    assert 0 < len(middleware.resolved) <= 3
+    long_path = "/api/users/" + "x" * hits.RESOLVED_PATH_LENGTH + "/"
+    assert middleware.resolve(long_path).url_name == "user-detail"  # type: ignore[union-attr]
+    assert long_path not in middleware.resolved
+    assert middleware.resolve("/api/nothing-here/") is None
+    assert "/api/nothing-here/" not in middleware.resolved
