@@ -39,6 +39,11 @@ Design (SPEC section 7):
   queried had already replayed every write those generations name.
 - The same protocol caches values that are not HTTP responses (`lookup_value`, `store_value`):
   the authentication state of bearer tokens (`users.authstate`) under `auth:<user id>`.
+- `cache_response` registers each handler it makes (`cached_handler_tags`), so that
+  `users.hits.CachedHitMiddleware` can answer a hit ahead of DRF's dispatch after running the
+  same checks; `lookup_hit` reads a response and a value (the JWT user's state) in one round
+  trip and only reads: whatever needs a write (a missing generation, a lost invalidation,
+  generations without WAL positions under replicas) is left to the view's own lookup.
 """
 
 import functools
