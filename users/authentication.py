@@ -23,7 +23,6 @@ expired token is a 401 on the very next request.
 import copy
 import threading
 from collections import OrderedDict
-
 from typing import Any
 
 from django.core.signals import setting_changed
