@@ -50,6 +50,7 @@ import functools
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 import unicodedata
@@ -66,7 +67,8 @@ from django.http import HttpResponse, QueryDict
 from django.utils.http import quote_etag
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, RedisError
 from rest_framework.request import Request
 
 from config import metrics
@@ -199,6 +201,7 @@ class RedisStore:
         self.client = backend.client.get_client(write=True)
         self.lookup_script = self.client.register_script(_LOOKUP_SCRIPT)
         self.pair_script = self.client.register_script(_PAIR_SCRIPT)
+        self._local = threading.local()
         self.position_script = self.client.register_script(_POSITION_SCRIPT)
 
     def lookup(self, tag_keys: list[str], base: str) -> tuple[list[str | None], bytes | None]:
@@ -206,12 +209,53 @@ class RedisStore:
         return [g.decode() if g else None for g in generations], entry or None
 
     def lookup_pair(self, first: list[str], first_base: str, second: list[str], second_base: str) -> PairFound:
-        """Two lookups in one round trip: each part's generations and entry."""
-        generations, first_entry, second_entry = self.pair_script(
-            keys=[*first, *second], args=[len(first), first_base, second_base]
+        """Two lookups in one round trip: each part's generations and entry (the hit path's one
+        call, through this thread's own connection: `_evalsha`)."""
+        generations, first_entry, second_entry = self._evalsha(
+            self.pair_script, [*first, *second], [len(first), first_base, second_base]
         )
         found = [g.decode() if g else None for g in generations]
         return found[: len(first)], first_entry or None, found[len(first) :], second_entry or None
+
+    def _evalsha(self, script: Any, keys: list[str], args: list[Any]) -> Any:
+        """EVALSHA on a connection of this thread's own, outside redis-py's pool and command
+        machinery: about 6 µs of CPU instead of 22 for the same round trip (measured, see
+        docs/users.md). Same protocol, same socket timeouts (the pool's connection settings).
+
+        A connection error retries once on a fresh connection (a socket Redis closed while idle);
+        a timeout does not (a hanging Redis must cost one timeout); either way the connection is
+        closed, as its state is unknown. A Redis that lost its scripts (a restart) gets the
+        script loaded again. A connection is never used by two threads or across a fork.
+        """
+        local = self._local
+        connection = getattr(local, "connection", None)
+        if connection is None or local.pid != os.getpid():
+            pool = self.client.connection_pool
+            connection = pool.connection_class(**pool.connection_kwargs)
+            local.connection, local.pid, local.answered = connection, os.getpid(), False
+        for attempt in range(3):
+            try:
+                connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args, check_health=False)
+                response = connection.read_response()
+            except NoScriptError:
+                if attempt == 2:
+                    raise
+                script.sha = self.client.script_load(script.script)
+            except RedisConnectionError:
+                connection.disconnect()
+                # Only a connection that answered before may have gone stale: a fresh one that
+                # failed to connect is Redis down, and trying again would double the wait.
+                if not local.answered:
+                    raise
+                local.answered = False
+            except BaseException:
+                connection.disconnect()
+                local.answered = False
+                raise
+            else:
+                local.answered = True
+                return response
+        raise RedisConnectionError("no answer")  # pragma: no cover - a script lost twice in a row
 
     def add_generations(self, generations: dict[str, str]) -> bool:
         """Create the generations that do not exist yet; True if every one was created."""
