@@ -128,3 +128,15 @@ def test_a_forked_process_never_uses_its_parents_connection(stored, monkeypatch)
     assert cache.lookup_hit(TAGS, base) == (response, None)
     assert store._local.connection is not parents
     store._local.connection.disconnect()
+
+
+def test_what_needs_the_views_own_lookup_is_not_answered_here(stored, settings, monkeypatch):
+    """Generations without WAL positions while there are replicas (the view's lookup replaces
+    them), or an invalidation lost while Redis was down (the view's lookup recovers it first)."""
+    base, response, state = stored
+    settings.DATABASE_REPLICAS = ["replica"]
+    assert cache.lookup_hit(TAGS, base, VALUE_TAGS, "user:3") == (None, None)
+    settings.DATABASE_REPLICAS = []
+    assert cache.lookup_hit(TAGS, base, VALUE_TAGS, "user:3") == (response, state)
+    monkeypatch.setattr(cache, "_invalidation_lost", True)
+    assert cache.lookup_hit(TAGS, base, VALUE_TAGS, "user:3") == (None, None)
