@@ -57,7 +57,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -379,7 +379,21 @@ def invalidate_on_commit(*tags: str) -> None:
     transaction.on_commit(functools.partial(invalidate, *tags))
 
 
-def _lookup(tags: list[str], base: str) -> tuple[str, bytes | None, dict[str, str], int | None]:
+@dataclass(frozen=True)
+class SeenLookup:
+    """What `lookup_hit` read for a response (its request's tags and base, the generations found
+    and the entry): the view's own lookup in the same request starts from it instead of asking
+    the cache again (`_lookup`)."""
+
+    tags: tuple[str, ...]
+    base: str
+    found: tuple[str | None, ...]
+    entry: bytes | None
+
+
+def _lookup(
+    tags: list[str], base: str, seen: SeenLookup | None = None
+) -> tuple[str, bytes | None, dict[str, str], int | None]:
     """The entry key for a request under its tags' current generations, the entry if stored, the
     generations to create, and the newest WAL position the generations record (None: a fill must
     read the primary).
@@ -388,15 +402,22 @@ def _lookup(tags: list[str], base: str) -> tuple[str, bytes | None, dict[str, st
     (only if still absent) once the view answered 200, and stores the entry only if it could.
     With replicas that token records the primary's position now, before the view queries: any
     write committed earlier is at or before it, and one committing later sets the generation
-    first, so the entry is not stored."""
+    first, so the entry is not stored.
+
+    `seen`: what this request read already ahead of the view (`lookup_hit`), for the same tags and
+    base; used instead of a second round trip (read before the view's queries all the same)."""
     global _invalidation_lost
     backend = store()
     if _invalidation_lost:
         # An invalidation was lost while the cache was unreachable: drop everything first.
         backend.set_generations([_generation_key(ALL)], primary_lsn())
         _invalidation_lost = False
+        seen = None  # read before that drop
     keys = [_generation_key(tag) for tag in tags]
-    found, entry = backend.lookup(keys, base)
+    if seen is not None and seen.tags == tuple(tags) and seen.base == base:
+        found, entry = list(seen.found), seen.entry
+    else:
+        found, entry = backend.lookup(keys, base)
     if None in found:
         now = primary_lsn()
         new = {key: _new_token(now) for key, generation in zip(keys, found, strict=True) if generation is None}
@@ -487,6 +508,8 @@ def hit_response(entry: bytes) -> HttpResponse:
 # Set on a Django request whose hit lookup ahead of the view (`users.hits`) found the cache
 # unreachable: the view's own lookup is skipped, so a hanging Redis costs one timeout, not two.
 CACHE_FAILED_ATTRIBUTE = "cache_lookup_failed"
+# Set on a Django request by `users.hits` to the `SeenLookup` it read and did not answer from.
+LOOKED_UP_ATTRIBUTE = "cache_lookup_seen"
 
 
 def cache_response(tags: TagsFunction) -> Callable[..., Any]:
@@ -511,8 +534,9 @@ def cache_response(tags: TagsFunction) -> Callable[..., Any]:
             if getattr(request._request, CACHE_FAILED_ATTRIBUTE, False):
                 key, entry = None, None  # counted and logged where it failed, this request
             else:
+                seen = getattr(request._request, LOOKED_UP_ATTRIBUTE, None)
                 try:
-                    key, entry, new_generations, position = _lookup(key_tags, _request_base(request, key_tags))
+                    key, entry, new_generations, position = _lookup(key_tags, _request_base(request, key_tags), seen)
                 except CACHE_ERRORS as exc:
                     warn_cache_unavailable(exc)
                     key, entry = None, None
@@ -542,9 +566,13 @@ class CacheUnavailable(Exception):
     """`lookup_hit` could not ask the cache (the error was counted and logged)."""
 
 
-def lookup_hit(
-    tags: list[str], base: str, value_tags: list[str] | None = None, value_name: str = ""
-) -> tuple[bytes | None, bytes | None]:
+class HitLookup(NamedTuple):
+    entry: bytes | None
+    value: bytes | None
+    seen: SeenLookup | None  # for the view's lookup if the request goes on to the view
+
+
+def lookup_hit(tags: list[str], base: str, value_tags: list[str] | None = None, value_name: str = "") -> HitLookup:
     """The stored response for `base` under `tags` (the `ALL` tag first) and, when `value_tags` is
     given, the value `lookup_value(value_tags, value_name)` would find: one round trip on Redis.
 
@@ -552,10 +580,12 @@ def lookup_hit(
     stored or must not be trusted from here: a generation missing (the view's lookup creates it),
     an invalidation lost while the cache was down (the view's lookup recovers it first), or
     generations without WAL positions while there are replicas (the view's lookup replaces them).
-    Raises `CacheUnavailable` on a cache error, after counting and logging it.
+    Raises `CacheUnavailable` on a cache error, after counting and logging it. `seen` is what was
+    read for the response, for the view's own lookup if the request goes on to the view
+    (`LOOKED_UP_ATTRIBUTE`): a miss costs no second round trip.
     """
     if _invalidation_lost:
-        return None, None
+        return HitLookup(None, None, None)
     keys = [_generation_key(tag) for tag in tags]
     value_keys: list[str] = []
     value_base = ""
@@ -569,9 +599,10 @@ def lookup_hit(
         warn_cache_unavailable(exc)
         metrics.CACHE_LOOKUPS.labels("error").inc()
         raise CacheUnavailable from exc
+    seen = SeenLookup(tuple(tags), base, tuple(found), entry)
     if replicas() and any(generation is not None and "@" not in generation for generation in found + value_found):
-        return None, None
-    return entry, value
+        return HitLookup(None, None, seen)
+    return HitLookup(entry, value, seen)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ as it would inside the view:
   `request.api_version` are set as DRF's path sets them, for the metrics and the log line.
 
 Anything else falls through to DRF, which does everything again: a miss (with the JWT's user
-already checked, handed to `BearerAuthentication` so it is not read twice), a missing auth state,
+already checked, handed to `BearerAuthentication` so it is not read twice, and what the lookup
+read handed to the view's own lookup, so a miss costs no second round trip), a missing auth state,
 a cache error (the view's lookup then skips the cache: one timeout, not two), a query format
 override, a forced test authentication, a URLconf of the request's own.
 """
@@ -244,13 +245,15 @@ class CachedHitMiddleware:
         base = cache.request_base(request.path, request.GET, str(version), tags)
         try:
             if user_id is None:
-                entry, state = cache.lookup_hit(tags, base)
+                entry, state, seen = cache.lookup_hit(tags, base)
             else:
                 user_tags, name = authstate.user_tags(user_id), authstate.user_value_name(user_id)
-                entry, state = cache.lookup_hit(tags, base, user_tags, name)
+                entry, state, seen = cache.lookup_hit(tags, base, user_tags, name)
         except cache.CacheUnavailable:
             setattr(request, cache.CACHE_FAILED_ATTRIBUTE, True)
             return None
+        if seen is not None:  # if DRF answers after all, its lookup starts from this one
+            setattr(request, cache.LOOKED_UP_ATTRIBUTE, seen)
 
         if user_id is None:
             drf_request._not_authenticated()  # type: ignore[attr-defined]  # DRF's own "no credentials"

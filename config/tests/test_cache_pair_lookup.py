@@ -29,6 +29,12 @@ def stored() -> tuple[str, bytes, bytes]:
     return base, b"the response", b"the state"
 
 
+def hit(*args: object) -> tuple[bytes | None, bytes | None]:
+    """The response and the value `lookup_hit` found."""
+    entry, value, _ = cache.lookup_hit(*args)  # type: ignore[arg-type]
+    return entry, value
+
+
 def redis_store() -> cache.RedisStore:
     store = cache.store()
     assert isinstance(store, cache.RedisStore)
@@ -37,36 +43,36 @@ def redis_store() -> cache.RedisStore:
 
 def test_one_round_trip_finds_what_the_two_lookups_find(stored):
     base, response, state = stored
-    assert cache.lookup_hit(TAGS, base, VALUE_TAGS, "user:3") == (response, state)
-    assert cache.lookup_hit(TAGS, base) == (response, None)
-    assert cache.lookup_hit(TAGS, base, [cache.auth_tag(4)], "user:4") == (response, None)
+    assert hit(TAGS, base, VALUE_TAGS, "user:3") == (response, state)
+    assert hit(TAGS, base) == (response, None)
+    assert hit(TAGS, base, [cache.auth_tag(4)], "user:4") == (response, None)
     cache.invalidate(cache.movie_tag(7))
-    assert cache.lookup_hit(TAGS, base, VALUE_TAGS, "user:3") == (None, state)
+    assert hit(TAGS, base, VALUE_TAGS, "user:3") == (None, state)
     cache.invalidate(cache.auth_tag(3))
-    assert cache.lookup_hit(TAGS, base, VALUE_TAGS, "user:3") == (None, None)
+    assert hit(TAGS, base, VALUE_TAGS, "user:3") == (None, None)
 
 
 def test_a_connection_redis_closed_is_replaced_once(stored):
     base, response, state = stored
     store = redis_store()
-    assert cache.lookup_hit(TAGS, base, VALUE_TAGS, "user:3") == (response, state)
+    assert hit(TAGS, base, VALUE_TAGS, "user:3") == (response, state)
     connection = store._local.connection
     connection.send_command("CLIENT", "ID")
     store.client.execute_command("CLIENT", "KILL", "ID", connection.read_response())
-    assert cache.lookup_hit(TAGS, base, VALUE_TAGS, "user:3") == (response, state)
+    assert hit(TAGS, base, VALUE_TAGS, "user:3") == (response, state)
 
 
 def test_scripts_redis_lost_are_loaded_again(stored):
     base, response, state = stored
-    assert cache.lookup_hit(TAGS, base, VALUE_TAGS, "user:3") == (response, state)
+    assert hit(TAGS, base, VALUE_TAGS, "user:3") == (response, state)
     redis_store().client.script_flush()
-    assert cache.lookup_hit(TAGS, base, VALUE_TAGS, "user:3") == (response, state)
+    assert hit(TAGS, base, VALUE_TAGS, "user:3") == (response, state)
 
 
 def test_a_timeout_is_one_cache_error_and_the_next_lookup_reconnects(stored, monkeypatch):
     base, response, _ = stored
     store = redis_store()
-    assert cache.lookup_hit(TAGS, base) == (response, None)
+    assert hit(TAGS, base) == (response, None)
     connection = store._local.connection
     reads = []
 
@@ -79,7 +85,7 @@ def test_a_timeout_is_one_cache_error_and_the_next_lookup_reconnects(stored, mon
         cache.lookup_hit(TAGS, base)
     assert reads == [1]  # not retried: a hanging Redis costs one timeout
     monkeypatch.undo()
-    assert cache.lookup_hit(TAGS, base) == (response, None)
+    assert hit(TAGS, base) == (response, None)
 
 
 def test_redis_down_fails_at_once_without_a_retry(stored, monkeypatch):
@@ -104,10 +110,10 @@ def test_each_thread_has_a_connection_of_its_own(stored):
     store = redis_store()
     cache.lookup_hit(TAGS, base)
     connections = [store._local.connection]
-    answers = []
+    answers: list[tuple[bytes | None, bytes | None]] = []
 
     def other_thread() -> None:
-        answers.append(cache.lookup_hit(TAGS, base))
+        answers.append(hit(TAGS, base))
         own = redis_store()  # Django's caches are per thread: so is the store, and its connection
         connections.append(own._local.connection)
         own._local.connection.disconnect()
@@ -125,7 +131,7 @@ def test_a_forked_process_never_uses_its_parents_connection(stored, monkeypatch)
     cache.lookup_hit(TAGS, base)
     parents = store._local.connection
     monkeypatch.setattr(cache.os, "getpid", lambda: store._local.pid + 1)
-    assert cache.lookup_hit(TAGS, base) == (response, None)
+    assert hit(TAGS, base) == (response, None)
     assert store._local.connection is not parents
     store._local.connection.disconnect()
 
@@ -135,8 +141,8 @@ def test_what_needs_the_views_own_lookup_is_not_answered_here(stored, settings, 
     them), or an invalidation lost while Redis was down (the view's lookup recovers it first)."""
     base, response, state = stored
     settings.DATABASE_REPLICAS = ["replica"]
-    assert cache.lookup_hit(TAGS, base, VALUE_TAGS, "user:3") == (None, None)
+    assert hit(TAGS, base, VALUE_TAGS, "user:3") == (None, None)
     settings.DATABASE_REPLICAS = []
-    assert cache.lookup_hit(TAGS, base, VALUE_TAGS, "user:3") == (response, state)
+    assert hit(TAGS, base, VALUE_TAGS, "user:3") == (response, state)
     monkeypatch.setattr(cache, "_invalidation_lost", True)
-    assert cache.lookup_hit(TAGS, base, VALUE_TAGS, "user:3") == (None, None)
+    assert hit(TAGS, base, VALUE_TAGS, "user:3") == (None, None)

@@ -334,6 +334,30 @@ def test_a_miss_reads_the_tokens_user_once(rows, served_ahead, monkeypatch):
     assert reads == []
 
 
+@pytest.mark.redis
+@pytest.mark.parametrize("who", ["anonymous", "jwt"])
+def test_a_miss_asks_the_cache_once_before_the_view_runs(rows, who, monkeypatch):
+    """The view's lookup starts from what the fast path read (one round trip for the response and
+    the token's state together), as it would have read it itself before its queries."""
+    url = urls(rows["movie"].pk)["movie detail"]
+    api_client = client(str(AccessToken.for_user(rows["bob"])) if who == "jwt" else None, "1")
+    warm(api_client, url)
+    response_cache.invalidate(response_cache.movie_tag(rows["movie"].pk))
+    store_class = type(response_cache.store())
+    calls: list[Any] = []
+    lookup = store_class.lookup
+
+    def counted(self: Any, *args: Any) -> Any:
+        calls.append(args)
+        return lookup(self, *args)
+
+    monkeypatch.setattr(store_class, "lookup", counted)
+    first = api_client.get(url)
+    assert first["X-Cache"] == "MISS"
+    assert calls == []
+    assert api_client.get(url)["X-Cache"] == "HIT"  # stored under the generations read first
+
+
 # --- Redis down, and the local-memory fallback ----------------------------------------------------
 
 
@@ -382,7 +406,7 @@ def test_one_round_trip_finds_the_response_and_the_auth_state_as_two_lookups_do(
     tags = [response_cache.ALL, response_cache.movie_tag(rows["movie"].pk)]
     base = response_cache.request_base(url, QueryDict(""), "1", tags)
     user_tags, name = [response_cache.auth_tag(rows["bob"].pk)], f"user:{rows['bob'].pk}"
-    entry, state = response_cache.lookup_hit(tags, base, user_tags, name)
+    entry, state, _ = response_cache.lookup_hit(tags, base, user_tags, name)
     assert entry is not None and state is not None
     assert entry == response_cache._lookup(tags, base)[1]
     assert state == response_cache.lookup_value(user_tags, name)[0]
