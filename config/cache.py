@@ -39,29 +39,36 @@ Design (SPEC section 7):
   queried had already replayed every write those generations name.
 - The same protocol caches values that are not HTTP responses (`lookup_value`, `store_value`):
   the authentication state of bearer tokens (`users.authstate`) under `auth:<user id>`.
+- `cache_response` registers each handler it makes (`cached_handler_tags`), so that
+  `users.hits.CachedHitMiddleware` can answer a hit ahead of DRF's dispatch after running the
+  same checks; `lookup_hit` reads a response and a value (the JWT user's state) in one round
+  trip and only reads: whatever needs a write (a missing generation, a lost invalidation,
+  generations without WAL positions under replicas) is left to the view's own lookup.
 """
 
 import functools
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.utils.http import quote_etag
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, RedisError
 from rest_framework.request import Request
 
 from config import metrics
@@ -152,6 +159,26 @@ return {generations, redis.call('GET', key)}
 """
 
 
+# One round trip for a hit served ahead of the view (`lookup_hit`): the generations of two keys'
+# tags (KEYS[1..ARGV[1]] for the response, the rest for a value such as the auth state) and each
+# entry, derived exactly like `_entry_key` from ARGV[2] and ARGV[3]. A part one of whose
+# generations is missing comes back as false.
+_PAIR_SCRIPT = """
+local n = tonumber(ARGV[1])
+local generations = redis.call('MGET', unpack(KEYS))
+local function entry(first, last, base)
+  if first > last then return false end
+  local parts = {}
+  for i = first, last do
+    if not generations[i] then return false end
+    parts[#parts + 1] = generations[i]
+  end
+  return redis.call('GET', 'resp:' .. redis.sha1hex(base .. '|' .. table.concat(parts, '|')))
+end
+return {generations, entry(1, n, ARGV[2]), entry(n + 1, #KEYS, ARGV[3])}
+"""
+
+
 # Give a generation that records no WAL position a fresh one that does, unless it changed meanwhile
 # (a write's bump wins: it records a position of its own). KEYS are generation keys, ARGV[1] the
 # TTL, ARGV[1 + i] the value seen for KEYS[i], ARGV[1 + #KEYS + i] the replacement.
@@ -164,17 +191,71 @@ return n
 """
 
 
+PairFound = tuple[list[str | None], bytes | None, list[str | None], bytes | None]
+
+
 class RedisStore:
     """Generations and entries as plain Redis strings, through django-redis's connection pool."""
 
     def __init__(self, backend: Any) -> None:
         self.client = backend.client.get_client(write=True)
         self.lookup_script = self.client.register_script(_LOOKUP_SCRIPT)
+        self.pair_script = self.client.register_script(_PAIR_SCRIPT)
+        self._local = threading.local()
         self.position_script = self.client.register_script(_POSITION_SCRIPT)
 
     def lookup(self, tag_keys: list[str], base: str) -> tuple[list[str | None], bytes | None]:
         generations, entry = self.lookup_script(keys=tag_keys, args=[base])
         return [g.decode() if g else None for g in generations], entry or None
+
+    def lookup_pair(self, first: list[str], first_base: str, second: list[str], second_base: str) -> PairFound:
+        """Two lookups in one round trip: each part's generations and entry (the hit path's one
+        call, through this thread's own connection: `_evalsha`)."""
+        generations, first_entry, second_entry = self._evalsha(
+            self.pair_script, [*first, *second], [len(first), first_base, second_base]
+        )
+        found = [g.decode() if g else None for g in generations]
+        return found[: len(first)], first_entry or None, found[len(first) :], second_entry or None
+
+    def _evalsha(self, script: Any, keys: list[str], args: list[Any]) -> Any:
+        """EVALSHA on a connection of this thread's own, outside redis-py's pool and command
+        machinery: about 6 µs of CPU instead of 22 for the same round trip (measured, see
+        docs/users.md). Same protocol, same socket timeouts (the pool's connection settings).
+
+        A connection error retries once on a fresh connection (a socket Redis closed while idle);
+        a timeout does not (a hanging Redis must cost one timeout); either way the connection is
+        closed, as its state is unknown. A Redis that lost its scripts (a restart) gets the
+        script loaded again. A connection is never used by two threads or across a fork.
+        """
+        local = self._local
+        connection = getattr(local, "connection", None)
+        if connection is None or local.pid != os.getpid():
+            pool = self.client.connection_pool
+            connection = pool.connection_class(**pool.connection_kwargs)
+            local.connection, local.pid, local.answered = connection, os.getpid(), False
+        for attempt in range(3):
+            try:
+                connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args, check_health=False)
+                response = connection.read_response()
+            except NoScriptError:
+                if attempt == 2:
+                    raise
+                script.sha = self.client.script_load(script.script)
+            except RedisConnectionError:
+                connection.disconnect()
+                # Only a connection that answered before may have gone stale: a fresh one that
+                # failed to connect is Redis down, and trying again would double the wait.
+                if not local.answered:
+                    raise
+                local.answered = False
+            except BaseException:
+                connection.disconnect()
+                local.answered = False
+                raise
+            else:
+                local.answered = True
+                return response
+        raise RedisConnectionError("no answer")  # pragma: no cover - a script lost twice in a row
 
     def add_generations(self, generations: dict[str, str]) -> bool:
         """Create the generations that do not exist yet; True if every one was created."""
@@ -214,6 +295,12 @@ class DjangoCacheStore:
         if None in generations:
             return generations, None
         return generations, self.cache.get(_entry_key(base, generations))
+
+    def lookup_pair(self, first: list[str], first_base: str, second: list[str], second_base: str) -> PairFound:
+        """The two lookups one after the other (this store has no scripts)."""
+        first_found, first_entry = self.lookup(first, first_base)
+        second_found, second_entry = self.lookup(second, second_base) if second else ([], None)
+        return first_found, first_entry, second_found, second_entry
 
     def add_generations(self, generations: dict[str, str]) -> bool:
         """Create the generations that do not exist yet; True if every one was created."""
@@ -292,7 +379,21 @@ def invalidate_on_commit(*tags: str) -> None:
     transaction.on_commit(functools.partial(invalidate, *tags))
 
 
-def _lookup(tags: list[str], base: str) -> tuple[str, bytes | None, dict[str, str], int | None]:
+@dataclass(frozen=True)
+class SeenLookup:
+    """What `lookup_hit` read for a response (its request's tags and base, the generations found
+    and the entry): the view's own lookup in the same request starts from it instead of asking
+    the cache again (`_lookup`)."""
+
+    tags: tuple[str, ...]
+    base: str
+    found: tuple[str | None, ...]
+    entry: bytes | None
+
+
+def _lookup(
+    tags: list[str], base: str, seen: SeenLookup | None = None
+) -> tuple[str, bytes | None, dict[str, str], int | None]:
     """The entry key for a request under its tags' current generations, the entry if stored, the
     generations to create, and the newest WAL position the generations record (None: a fill must
     read the primary).
@@ -301,15 +402,22 @@ def _lookup(tags: list[str], base: str) -> tuple[str, bytes | None, dict[str, st
     (only if still absent) once the view answered 200, and stores the entry only if it could.
     With replicas that token records the primary's position now, before the view queries: any
     write committed earlier is at or before it, and one committing later sets the generation
-    first, so the entry is not stored."""
+    first, so the entry is not stored.
+
+    `seen`: what this request read already ahead of the view (`lookup_hit`), for the same tags and
+    base; used instead of a second round trip (read before the view's queries all the same)."""
     global _invalidation_lost
     backend = store()
     if _invalidation_lost:
         # An invalidation was lost while the cache was unreachable: drop everything first.
         backend.set_generations([_generation_key(ALL)], primary_lsn())
         _invalidation_lost = False
+        seen = None  # read before that drop
     keys = [_generation_key(tag) for tag in tags]
-    found, entry = backend.lookup(keys, base)
+    if seen is not None and seen.tags == tuple(tags) and seen.base == base:
+        found, entry = list(seen.found), seen.entry
+    else:
+        found, entry = backend.lookup(keys, base)
     if None in found:
         now = primary_lsn()
         new = {key: _new_token(now) for key, generation in zip(keys, found, strict=True) if generation is None}
@@ -334,7 +442,11 @@ def _lookup(tags: list[str], base: str) -> tuple[str, bytes | None, dict[str, st
 def query_pairs(request: Request) -> list[tuple[str, str]]:
     """The query's parameters without blank values (the API treats them as absent), grouped by
     name in name order; a repeated parameter keeps its values in the order the client sent them."""
-    pairs = [(key, value) for key, values in request.query_params.lists() for value in values if value.strip()]
+    return _query_pairs(request.query_params)
+
+
+def _query_pairs(query: QueryDict) -> list[tuple[str, str]]:
+    pairs = [(key, value) for key, values in query.lists() for value in values if value.strip()]
     return sorted(pairs, key=lambda pair: pair[0])
 
 
@@ -344,9 +456,14 @@ def normalised_query(request: Request) -> str:
     return urlencode(query_pairs(request))
 
 
-def _request_base(request: Request, tags: list[str]) -> str:
-    raw = json.dumps([request.path, normalised_query(request), request_version(request), *tags])
+def request_base(path: str, query: QueryDict, version: str, tags: list[str]) -> str:
+    """What identifies a request in its response's key: path, normalised query, version and tags."""
+    raw = json.dumps([path, urlencode(_query_pairs(query)), version, *tags])
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _request_base(request: Request, tags: list[str]) -> str:
+    return request_base(request.path, request.query_params, request_version(request), tags)
 
 
 def _etag(content: bytes) -> str:
@@ -362,13 +479,49 @@ def _decode_entry(entry: bytes) -> tuple[int, str, str, bytes]:
     return int(status), content_type.decode(), etag.decode(), content
 
 
-def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> Callable[..., Any]:
+TagsFunction = Callable[[Request, dict[str, Any]], Iterable[str]]
+
+# Every handler `cache_response` made, with its tags function: what `cached_handler_tags` answers.
+_CACHED_HANDLERS: dict[Callable[..., Any], TagsFunction] = {}
+
+
+def cached_handler_tags(handler: Any) -> TagsFunction | None:
+    """The tags function of a handler `cache_response` made (None for any other callable, a
+    handler wrapped again by another decorator included): how `users.hits` knows a route's view
+    answers from this cache, without a copy of the URL patterns."""
+    try:
+        return _CACHED_HANDLERS.get(handler)
+    except TypeError:  # not hashable: not one of ours
+        return None
+
+
+def hit_response(entry: bytes) -> HttpResponse:
+    """The response a stored entry stands for, as `cache_response` answers a hit."""
+    status, content_type, etag, content = _decode_entry(entry)
+    response = HttpResponse(content, status=status, content_type=content_type)
+    response["ETag"] = etag
+    response["X-Cache"] = "HIT"
+    response["Cache-Control"] = CACHE_CONTROL
+    return response
+
+
+# Set on a Django request whose hit lookup ahead of the view (`users.hits`) found the cache
+# unreachable: the view's own lookup is skipped, so a hanging Redis costs one timeout, not two.
+CACHE_FAILED_ATTRIBUTE = "cache_lookup_failed"
+# Set on a Django request by `users.hits` to the `SeenLookup` it read and did not answer from.
+LOOKED_UP_ATTRIBUTE = "cache_lookup_seen"
+
+
+def cache_response(tags: TagsFunction) -> Callable[..., Any]:
     """Cache a public read view's 200 responses under the given tags.
 
     Decorate a viewset or APIView handler (`list`, `retrieve`, `get`, an `@action`): it runs
     inside DRF's dispatch, so authentication, permissions, throttles and version negotiation
-    still run on a hit. `tags(request, view_kwargs)` names what the response shows. Only for
-    responses that never depend on who asks.
+    still run on a hit. `tags(request, view_kwargs)` names what the response shows, from the
+    URL's kwargs only (`users.hits` calls it before the view exists). Only for responses that
+    never depend on who asks. The handler is registered (`cached_handler_tags`), so a hit can be
+    served ahead of DRF's dispatch by `users.hits.CachedHitMiddleware`, which runs the same
+    checks.
     """
 
     def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -378,22 +531,21 @@ def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> 
             key: str | None
             new_generations: dict[str, str] = {}
             position: int | None = None
-            try:
-                key, entry, new_generations, position = _lookup(key_tags, _request_base(request, key_tags))
-            except CACHE_ERRORS as exc:
-                warn_cache_unavailable(exc)
-                key, entry = None, None
-                metrics.CACHE_LOOKUPS.labels("error").inc()
+            if getattr(request._request, CACHE_FAILED_ATTRIBUTE, False):
+                key, entry = None, None  # counted and logged where it failed, this request
             else:
-                metrics.CACHE_LOOKUPS.labels("miss" if entry is None else "hit").inc()
+                seen = getattr(request._request, LOOKED_UP_ATTRIBUTE, None)
+                try:
+                    key, entry, new_generations, position = _lookup(key_tags, _request_base(request, key_tags), seen)
+                except CACHE_ERRORS as exc:
+                    warn_cache_unavailable(exc)
+                    key, entry = None, None
+                    metrics.CACHE_LOOKUPS.labels("error").inc()
+                else:
+                    metrics.CACHE_LOOKUPS.labels("miss" if entry is None else "hit").inc()
 
             if entry is not None:
-                status, content_type, etag, content = _decode_entry(entry)
-                response = HttpResponse(content, status=status, content_type=content_type)
-                response["ETag"] = etag
-                response["X-Cache"] = "HIT"
-                response["Cache-Control"] = CACHE_CONTROL
-                return response
+                return hit_response(entry)
 
             # A replica only when it has replayed every write these generations name (config.db).
             with reading_from(replica_at_least(position)):
@@ -404,9 +556,53 @@ def cache_response(tags: Callable[[Request, dict[str, Any]], Iterable[str]]) -> 
                 response.add_post_render_callback(functools.partial(_store, key, new_generations))
             return response
 
+        _CACHED_HANDLERS[wrapper] = tags
         return wrapper
 
     return decorator
+
+
+class CacheUnavailable(Exception):
+    """`lookup_hit` could not ask the cache (the error was counted and logged)."""
+
+
+class HitLookup(NamedTuple):
+    entry: bytes | None
+    value: bytes | None
+    seen: SeenLookup | None  # for the view's lookup if the request goes on to the view
+
+
+def lookup_hit(tags: list[str], base: str, value_tags: list[str] | None = None, value_name: str = "") -> HitLookup:
+    """The stored response for `base` under `tags` (the `ALL` tag first) and, when `value_tags` is
+    given, the value `lookup_value(value_tags, value_name)` would find: one round trip on Redis.
+
+    For serving a hit ahead of the view (`users.hits`): it only reads. None for a part that is not
+    stored or must not be trusted from here: a generation missing (the view's lookup creates it),
+    an invalidation lost while the cache was down (the view's lookup recovers it first), or
+    generations without WAL positions while there are replicas (the view's lookup replaces them).
+    Raises `CacheUnavailable` on a cache error, after counting and logging it. `seen` is what was
+    read for the response, for the view's own lookup if the request goes on to the view
+    (`LOOKED_UP_ATTRIBUTE`): a miss costs no second round trip.
+    """
+    if _invalidation_lost:
+        return HitLookup(None, None, None)
+    keys = [_generation_key(tag) for tag in tags]
+    value_keys: list[str] = []
+    value_base = ""
+    if value_tags is not None:
+        value_key_tags = [ALL, *value_tags]
+        value_keys = [_generation_key(tag) for tag in value_key_tags]
+        value_base = json.dumps(["value", value_name, *value_key_tags])
+    try:
+        found, entry, value_found, value = store().lookup_pair(keys, base, value_keys, value_base)
+    except CACHE_ERRORS as exc:
+        warn_cache_unavailable(exc)
+        metrics.CACHE_LOOKUPS.labels("error").inc()
+        raise CacheUnavailable from exc
+    seen = SeenLookup(tuple(tags), base, tuple(found), entry)
+    if replicas() and any(generation is not None and "@" not in generation for generation in found + value_found):
+        return HitLookup(None, None, seen)
+    return HitLookup(entry, value, seen)
 
 
 @dataclass(frozen=True)

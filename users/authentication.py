@@ -12,17 +12,29 @@ with it (its first part is base64url JSON, `eyJ...`).
 
 The user a JWT names and the personal token with its owner come from the cache when it holds
 them, else from the database (`users.authstate`): a cached read with a token runs no query.
+
+A JWT whose signature was verified is remembered per process (`VerifiedTokens`, bounded): the
+next request with the same token skips PyJWT's decode and signature check, but its claims are
+checked again every time (`exp` against the clock, the token type, its id), and the user's
+state (exists, active, session epoch) is read for every request as before, so a revoked or
+expired token is a 401 on the very next request.
 """
 
+import copy
+import threading
+from collections import OrderedDict
 from typing import Any
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import timezone
 from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from users import authstate
 from users.models import PERSONAL_ACCESS_TOKEN_PREFIX, PersonalAccessToken, User
@@ -37,6 +49,83 @@ class PersonalTokenInvalid(exceptions.AuthenticationFailed):
 class InsufficientScope(exceptions.PermissionDenied):
     default_detail = "This personal access token has the read scope only: create one with the write scope to do this."
     default_code = "insufficient_scope"
+
+
+class VerifiedTokens:
+    """JWTs whose signature and claims were verified in this process, by their encoded form: at most
+    `size` of them, the least recently used dropped first, so a flood of distinct valid tokens
+    cannot grow memory.
+
+    What is remembered is only that these exact bytes carry a valid signature (the key includes
+    the signature, so a token altered in any byte is verified afresh). A remembered token is
+    handed out as a copy whose claims are verified again now (`Token.verify`: `exp` against the
+    current time with simplejwt's leeway, the token type, the id claim); `nbf` and `iat`, checked
+    by PyJWT's decode, only become truer with time. A token that fails is forgotten.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._tokens: OrderedDict[bytes, Token] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._tokens)
+
+    def get(self, raw: bytes) -> Token | None:
+        """A fresh copy of the remembered token, its claims verified now; None if it is not
+        remembered. Raises TokenError (and forgets the token) if its claims fail now."""
+        with self._lock:
+            remembered = self._tokens.get(raw)
+            if remembered is None:
+                return None
+            self._tokens.move_to_end(raw)
+        token = _copy(remembered)
+        token.current_time = aware_utcnow()
+        try:
+            token.verify()
+        except TokenError:
+            self.forget(raw)
+            raise
+        return token
+
+    def remember(self, raw: bytes, token: Token) -> None:
+        token = _copy(token)  # never shared with a request: none can change what is remembered
+        with self._lock:
+            self._tokens[raw] = token
+            self._tokens.move_to_end(raw)
+            while len(self._tokens) > self.size:
+                self._tokens.popitem(last=False)
+
+    def forget(self, raw: bytes) -> None:
+        with self._lock:
+            self._tokens.pop(raw, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+
+def _copy(token: Token) -> Token:
+    duplicate = copy.copy(token)
+    duplicate.payload = dict(token.payload)
+    return duplicate
+
+
+# About 2 KB each (the token, its payload): a few MB at most per process.
+VERIFIED_TOKENS_SIZE = 2048
+verified_tokens = VerifiedTokens(VERIFIED_TOKENS_SIZE)
+
+
+@receiver(setting_changed)
+def _forget_verified_tokens(setting: str, **kwargs: Any) -> None:
+    """A changed signing key or token setting (tests) makes every remembered verdict stale."""
+    if setting in ("SIMPLE_JWT", "SECRET_KEY"):
+        verified_tokens.clear()
+
+
+# Set on a Django request by `users.hits` when it authenticated the bearer token (the same checks
+# as below) but could not serve the response from the cache: (raw token, user, validated token).
+AUTHENTICATED_ATTRIBUTE = "bearer_authenticated"
 
 
 class BearerAuthentication(JWTAuthentication):
@@ -54,7 +143,23 @@ class BearerAuthentication(JWTAuthentication):
             return None
         if raw.startswith(PERSONAL_ACCESS_TOKEN_PREFIX.encode()):
             return self.authenticate_personal_token(request, raw.decode("ascii", errors="replace"))
+        authenticated = getattr(request._request, AUTHENTICATED_ATTRIBUTE, None)
+        if authenticated is not None and authenticated[0] == raw:
+            return authenticated[1], authenticated[2]  # this request's token, checked by users.hits
         return super().authenticate(request)  # type: ignore[return-value]
+
+    def get_validated_token(self, raw_token: bytes) -> Token:
+        """simplejwt's validation, skipping the signature check of a token verified before in this
+        process (`VerifiedTokens`); its claims are checked again either way."""
+        try:
+            token = verified_tokens.get(raw_token)
+        except TokenError:
+            token = None  # expired since: simplejwt's own validation gives its exact 401
+        if token is not None:
+            return token
+        token = super().get_validated_token(raw_token)
+        verified_tokens.remember(raw_token, token)
+        return token
 
     def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
         """simplejwt's checks (the user exists and is active), on the cached user when there is one."""
@@ -65,6 +170,13 @@ class BearerAuthentication(JWTAuthentication):
         except (TypeError, ValueError) as exc:
             raise exceptions.AuthenticationFailed("User not found", code="user_not_found") from exc
         user = authstate.user_by_id(user_id)
+        self.check_user(user, validated_token)
+        assert user is not None
+        return user
+
+    @staticmethod
+    def check_user(user: User | None, validated_token: Token) -> None:
+        """The 401 a JWT's user gets: none, inactive, or a session its password change ended."""
         if user is None:
             raise exceptions.AuthenticationFailed("User not found", code="user_not_found")
         if not user.is_active:
@@ -73,7 +185,6 @@ class BearerAuthentication(JWTAuthentication):
             raise exceptions.AuthenticationFailed(
                 "This session ended when the account's password changed. Log in again.", code="session_ended"
             )
-        return user
 
     def authenticate_personal_token(self, request: Request, raw: str) -> tuple[User, PersonalAccessToken]:
         state = authstate.personal_token(personal_access_token_hash(raw))

@@ -76,20 +76,33 @@ def _lookup(tags: list[str], name: str) -> tuple[bytes | None, cache.ValueSlot |
     return cache.lookup_value(tags, name)
 
 
+def user_tags(user_id: int) -> list[str]:
+    """The tags a user's cached state is stored under (besides `all`)."""
+    return [cache.auth_tag(user_id)]
+
+
+def user_value_name(user_id: int) -> str:
+    """The name of a user's cached state (`config.cache.lookup_value`)."""
+    return f"user:{user_id}"
+
+
+def cached_user(entry: bytes, user_id: int) -> User | None:
+    """The active user with this id that a stored entry holds; None if it holds anything else."""
+    try:
+        user: User = _decode(User, json.loads(entry)["user"], USER_FIELDS)
+    except _DECODE_ERRORS:
+        return None
+    return user if user.pk == user_id and user.is_active else None
+
+
 def user_by_id(user_id: int) -> User | None:
     """The user with this id (None if there is none): from the cache, else from the database.
 
     An inactive user is returned as such (the caller refuses it) but never stored.
     """
-    entry, slot = _lookup([cache.auth_tag(user_id)], f"user:{user_id}")
-    if entry is not None:
-        try:
-            user: User = _decode(User, json.loads(entry)["user"], USER_FIELDS)
-        except _DECODE_ERRORS:
-            pass
-        else:
-            if user.pk == user_id and user.is_active:
-                return user
+    entry, slot = _lookup(user_tags(user_id), user_value_name(user_id))
+    if entry is not None and (user := cached_user(entry, user_id)) is not None:
+        return user
     found = User.objects.filter(pk=user_id).first()
     if found is not None and found.is_active:
         cache.store_value(slot, json.dumps({"user": _encode(found, USER_FIELDS)}).encode())

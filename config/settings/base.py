@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "config.middleware.AuthenticationMiddleware",
     "config.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: cache hits of public reads answered ahead of DRF's dispatch, below every other middleware.
+    "users.hits.CachedHitMiddleware",
 ]
 
 TEMPLATES = [
