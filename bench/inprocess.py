@@ -69,7 +69,7 @@ def request(application: Any, template: dict[str, Any]) -> str:
         status = line
 
     environ = dict(template)
-    environ["wsgi.input"] = io.BytesIO(b"")
+    environ.setdefault("wsgi.input", io.BytesIO(b""))  # an empty body, unless the caller gave one
     response = application(environ, start_response)
     try:
         for _chunk in response:

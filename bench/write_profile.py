@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from inprocess import environ_for  # noqa: E402  (bench/inprocess.py: the same request loop and settings)
+from inprocess import environ_for, request  # noqa: E402  (bench/inprocess.py: the same request loop and settings)
 
 ACCEPT = {"1": "application/json", "2": "application/json; version=2"}
 SCENARIOS = ("create", "update", "same", "get", "v2")
@@ -46,12 +46,6 @@ SCENARIOS = ("create", "update", "same", "get", "v2")
 
 def send(application: Any, method: str, path: str, token: str, body: bytes, accept: str) -> str:
     """One request as a WSGI server sends it; returns the status line (the body is read and closed)."""
-    status = ""
-
-    def start_response(line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-        nonlocal status
-        status = line
-
     environ = environ_for(path, token)
     environ["REQUEST_METHOD"] = method
     environ["HTTP_ACCEPT"] = accept
@@ -59,13 +53,7 @@ def send(application: Any, method: str, path: str, token: str, body: bytes, acce
     if body:
         environ["CONTENT_TYPE"] = "application/json"
         environ["CONTENT_LENGTH"] = str(len(body))
-    response = application(environ, start_response)
-    try:
-        for _chunk in response:
-            pass
-    finally:
-        response.close()
-    return status
+    return request(application, environ)
 
 
 def main() -> None:

@@ -36,3 +36,18 @@ def assert_same_bytes(
         settings.ROOT_URLCONF = real
     assert ours == expected
     return ours
+
+
+def record_compilations(monkeypatch: Any) -> list[str]:
+    """From now on, the name of each SQL compiler the ORM runs (`as_sql`), recorded in the list returned."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    compiled: list[str] = []
+    real_as_sql = SQLCompiler.as_sql
+
+    def counting_as_sql(self: Any, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(type(self).__name__)
+        return real_as_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counting_as_sql)
+    return compiled

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from movies.selectors import global_mean_rating
 from movies.tests.factories import MovieFactory
-from movies.tests.helpers import V2
+from movies.tests.helpers import V2, record_compilations
 
 pytestmark = pytest.mark.django_db
 
@@ -89,18 +89,9 @@ def test_the_detail_costs_a_fixed_number_of_queries(api_client, drama, crime, ra
 
 def test_a_detail_miss_compiles_no_statement(api_client, monkeypatch):
     """The detail's statement is compiled once (per thread), not per request."""
-    from django.db.models.sql.compiler import SQLCompiler
-
     movies = MovieFactory.create_batch(2)
     global_mean_rating()
     assert api_client.get(detail_url(movies[0])).status_code == 200
-    compiled: list[str] = []
-    real_as_sql = SQLCompiler.as_sql
-
-    def counting_as_sql(self, *args, **kwargs):
-        compiled.append(type(self).__name__)
-        return real_as_sql(self, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counting_as_sql)
+    compiled = record_compilations(monkeypatch)
     assert api_client.get(detail_url(movies[1])).json()["id"] == movies[1].pk
     assert compiled == []

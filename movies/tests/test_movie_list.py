@@ -8,7 +8,7 @@ from django.urls import reverse
 from movies.models import Movie
 from movies.selectors import global_mean_rating
 from movies.tests.factories import GenreFactory, MovieFactory
-from movies.tests.helpers import V2
+from movies.tests.helpers import V2, record_compilations
 
 pytestmark = pytest.mark.django_db
 
@@ -359,20 +359,11 @@ def test_the_statistics_are_computed_in_sql_only_to_order_by_them(api_client, or
 
 def test_an_unfiltered_list_miss_compiles_no_statement(api_client, monkeypatch):
     """The unfiltered page's statement is compiled once (per thread), and its count is cached."""
-    from django.db.models.sql.compiler import SQLCompiler
-
     MovieFactory.create_batch(5)
     global_mean_rating()
     for page in (1, 2):  # the generations created, then the count cached
         assert api_client.get(URL, {"page_size": 2, "page": page}).status_code == 200
-    compiled: list[str] = []
-    real_as_sql = SQLCompiler.as_sql
-
-    def counting_as_sql(self, *args, **kwargs):
-        compiled.append(type(self).__name__)
-        return real_as_sql(self, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counting_as_sql)
+    compiled = record_compilations(monkeypatch)
     body = api_client.get(URL, {"page_size": 2, "page": 2, "z": 1}).json()
     assert (body["count"], len(body["results"])) == (5, 2)
     assert compiled == []

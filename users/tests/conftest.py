@@ -1,6 +1,7 @@
 from typing import Any
 
 import pytest
+from django.core.cache import caches
 from django.urls import reverse
 
 from users.tests.helpers import PASSWORD
@@ -36,3 +37,14 @@ def committing(django_capture_on_commit_callbacks):
         return django_capture_on_commit_callbacks(execute=True)
 
     return run
+
+
+@pytest.fixture
+def local_memory_cache(settings):
+    """The bare-machine fallback: Django's local-memory cache instead of Redis, for this test."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    caches._settings = caches.settings = caches.configure_settings(None)  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del caches._settings  # type: ignore[attr-defined]

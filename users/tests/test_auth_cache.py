@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
@@ -323,16 +322,6 @@ def test_an_invalidation_lost_while_redis_is_down_drops_the_cached_state_when_it
 
 
 # --- The local-memory fallback (no Redis) -------------------------------------------------------
-
-
-@pytest.fixture
-def local_memory_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    caches._settings = caches.settings = caches.configure_settings(None)  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        del caches._settings  # type: ignore[attr-defined]
 
 
 def test_the_local_memory_fallback_caches_and_ends_tokens_too(

@@ -15,7 +15,6 @@ from typing import Any, cast
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import caches
 from django.http import HttpResponse, QueryDict
 from django.test import RequestFactory, override_settings
 from django.urls import resolve, reverse
@@ -410,16 +409,6 @@ def test_one_round_trip_finds_the_response_and_the_auth_state_as_two_lookups_do(
     assert entry is not None and state is not None
     assert entry == response_cache._lookup(tags, base)[1]
     assert state == response_cache.lookup_value(user_tags, name)[0]
-
-
-@pytest.fixture
-def local_memory_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    caches._settings = caches.settings = caches.configure_settings(None)  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        del caches._settings  # type: ignore[attr-defined]
 
 
 def test_the_local_memory_fallback_serves_hits_ahead_too(
