@@ -74,8 +74,10 @@ _DISPATCH_STEPS = (
 )
 
 # Distinct Accept headers remembered per process before the memo starts over (a client sending
-# a new one with every request cannot grow memory).
+# a new one with every request cannot grow memory), and the longest one remembered: the server
+# takes headers of hundreds of kilobytes, and 256 of those would be a lot of memory to keep.
 NEGOTIATED_SIZE = 256
+NEGOTIATED_ACCEPT_LENGTH = 256
 
 
 @dataclass(eq=False)
@@ -181,7 +183,8 @@ class CachedHitMiddleware:
     def negotiate(self, route: Route, view: Any, request: Request) -> Any:
         """(version, versioning scheme) as the view negotiates them for this Accept header, or
         _REFUSED when DRF would answer 406."""
-        key = (route, request.META.get("HTTP_ACCEPT"))
+        accept = request.META.get("HTTP_ACCEPT")
+        key = (route, accept)
         negotiated = self.negotiated.get(key)
         if negotiated is None:
             try:
@@ -189,9 +192,10 @@ class CachedHitMiddleware:
                 negotiated = view.determine_version(request)
             except exceptions.APIException:
                 negotiated = _REFUSED
-            if len(self.negotiated) >= NEGOTIATED_SIZE:
-                self.negotiated.clear()
-            self.negotiated[key] = negotiated
+            if accept is None or len(accept) <= NEGOTIATED_ACCEPT_LENGTH:
+                if len(self.negotiated) >= NEGOTIATED_SIZE:
+                    self.negotiated.clear()
+                self.negotiated[key] = negotiated
         return negotiated
 
     def hit(self, request: HttpRequest) -> HttpResponse | None:

@@ -24,7 +24,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from config import cache as response_cache
 from users import authentication
-from users.hits import NEGOTIATED_SIZE, CachedHitMiddleware, route_for
+from users.hits import NEGOTIATED_ACCEPT_LENGTH, NEGOTIATED_SIZE, CachedHitMiddleware, route_for
 from users.models import User
 from users.services import token_create
 from users.tests.factories import UserFactory
@@ -255,6 +255,15 @@ def test_the_negotiation_memo_is_bounded(rows):
         request = RequestFactory().get(url, HTTP_ACCEPT=f"application/json; q=0.{index:04d}")
         assert middleware(request).status_code == 200  # each a hit
     assert 0 < len(middleware.negotiated) <= NEGOTIATED_SIZE
+
+
+def test_a_long_accept_header_is_negotiated_but_not_remembered(rows):
+    url = urls(rows["movie"].pk)["movie detail"]
+    warm(client(None, "1"), url)
+    middleware = CachedHitMiddleware(lambda request: HttpResponse(status=599))
+    accept = "application/json, " + ", ".join(f"text/x-{index}" for index in range(NEGOTIATED_ACCEPT_LENGTH))
+    assert middleware(RequestFactory().get(url, HTTP_ACCEPT=accept)).status_code == 200  # still a hit
+    assert middleware.negotiated == {}
 
 
 def test_a_personal_access_token_is_left_to_drf_which_serves_the_hit(rows, served_ahead, django_assert_num_queries):
