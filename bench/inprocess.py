@@ -6,6 +6,8 @@ this process does not, so this is how the floor's changes are measured (bench/an
 
     bench/inprocess.py shipped [--profile FILE] [--bust] [PATH ...]  # config.wsgi, production settings
     bench/inprocess.py floor                                          # bench/floor, the minimal project
+    bench/inprocess.py required                                       # shipped, REQUIRED_MIDDLEWARE only
+    bench/inprocess.py section8                                       # shipped, SECTION_8_MIDDLEWARE only
 
 `shipped` runs production settings as `make bench` does (LOG_LEVEL=INFO, LOG_FORMAT=json, the log
 going to /dev/null instead of the server's log file) against DATABASE_URL and REDIS_URL, which
@@ -15,6 +17,10 @@ requested once before the loop so that the loop is all cache hits; with `--bust`
 adds a query parameter no other request used, so each one is a cache miss (as `make bench`'s
 miss scenarios are). Every response is read and closed as a WSGI server does (closing it sends
 `request_finished`). `--json FILE` appends one JSON object per path to FILE (`make bench` reads it).
+
+`required` is `shipped` with only the middleware other sections of the SPEC ask every request to
+pass through (REQUIRED_MIDDLEWARE), `section8` with only Django's three of them: what the floor
+costs whatever the rest of the stack does (bench/analysis.md).
 
 It prints, per path, the best of ROUNDS rounds of N requests, in microseconds per request, wall
 clock and process CPU time.
@@ -32,6 +38,20 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# What every request must pass through whatever else is trimmed, by the SPEC's other sections.
+# Section 8: `check --deploy` with no warning asks for these three by their dotted paths.
+SECTION_8_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+REQUIRED_MIDDLEWARE = [
+    "config.metrics.MetricsMiddleware",  # section 16: requests, statuses and latency on /metrics
+    "config.middleware.RequestIdMiddleware",  # section 10: X-Request-ID and one JSON log line
+    *SECTION_8_MIDDLEWARE,
+]
+ONLY = {"required": REQUIRED_MIDDLEWARE, "section8": SECTION_8_MIDDLEWARE}
 
 
 def environ_for(path: str, token: str) -> dict[str, Any]:
@@ -104,7 +124,8 @@ def measure(
     return best_wall * 1e6, best_cpu * 1e6
 
 
-def shipped_application() -> tuple[Any, str, dict[str, str]]:
+def shipped_application(only: list[str] | None = None) -> tuple[Any, str, dict[str, str]]:
+    """config.wsgi's application; with `only`, its MIDDLEWARE reduced to those (in its order)."""
     for name in ("DATABASE_URL", "REDIS_URL"):
         if not os.environ.get(name):
             sys.exit(f"set {name} (a migrated database with movies, and Redis): see .ci/services")
@@ -118,6 +139,13 @@ def shipped_application() -> tuple[Any, str, dict[str, str]]:
             "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
         }
     )
+    if only is not None:
+        from django.conf import settings
+
+        missing = set(only) - set(settings.MIDDLEWARE)
+        if missing:
+            sys.exit(f"not in settings.MIDDLEWARE: {', '.join(sorted(missing))}")
+        settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name in only]
     from config.wsgi import application  # sets Django up: the imports below need it
 
     return application, *_token_and_aliases()
@@ -146,7 +174,7 @@ def floor_application() -> tuple[Any, str, dict[str, str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("target", choices=["shipped", "floor"])
+    parser.add_argument("target", choices=["shipped", *ONLY, "floor"])
     parser.add_argument("paths", nargs="*", help="default: /health/live (and `movie` for shipped)")
     parser.add_argument("-n", "--count", type=int, default=2000, help="requests per round (default 2000)")
     parser.add_argument("-r", "--rounds", type=int, default=5, help="rounds; the best is reported (default 5)")
@@ -157,7 +185,10 @@ def main() -> None:
     args = parser.parse_intermixed_args()
 
     sys.path.insert(0, str(ROOT))
-    application, token, aliases = shipped_application() if args.target == "shipped" else floor_application()
+    if args.target == "floor":
+        application, token, aliases = floor_application()
+    else:
+        application, token, aliases = shipped_application(ONLY.get(args.target))
     # From here the request log goes where a server's log file would, minus the disk: /dev/null
     # (the file descriptor, so the log handler's stream goes there too); results go to stdout.
     results = os.fdopen(os.dup(1), "w")

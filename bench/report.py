@@ -84,6 +84,51 @@ shipped floor's CPU divided by the target ratio (for the floor, the minimal proj
 0.8): what the application may spend on that request for the target to be met in-process.
 
 {chr(10).join(table)}
+{lower_bounds(rows, minimal, shipped)}"""
+
+
+def lower_bounds(rows: list[dict], minimal: float, shipped: float) -> str:
+    """What the SPEC's other sections alone cost the floor and a cache hit, against the targets."""
+
+    def first(target: str) -> dict | None:
+        return next((row for row in rows if row["target"] == target), None)
+
+    section8, required, trip = first("section8"), first("required"), first("redis")
+    if section8 is None or required is None or trip is None:
+        return ""
+    allowed = minimal / 0.8
+    left = allowed - section8["cpu_us"]
+    budget = shipped / 0.85 - shipped
+    redis_cpu = trip.get("redis_cpu_us")
+    redis_text = f"; Redis' own CPU for it ({redis_cpu:.0f} µs) comes on top" if redis_cpu is not None else ""
+    return f"""
+### Lower bounds: what the SPEC's other sections cost on their own
+
+| | CPU µs | against | target reachable from here |
+|---|---:|---|---|
+| floor through Django's Security, CSRF and X-Frame-Options middleware only (section 8) \
+| {section8["cpu_us"]:.0f} | {minimal / section8["cpu_us"]:.2f}x the minimal project: {left:.0f} µs \
+of the {allowed:.0f} µs the 0.8x target allows are left for everything else | |
+| the same, plus the metrics (section 16), request id and JSON log line (section 10) as shipped \
+| {required["cpu_us"]:.0f} | {minimal / required["cpu_us"]:.2f}x the minimal project, target 0.8 \
+| {yes(required["cpu_us"] <= allowed)} |
+| one bare Redis round trip, client CPU{redis_text} | {trip["cpu_us"]:.0f} \
+| a hit may add {budget:.0f} µs to the shipped floor at 0.85x | {yes(trip["cpu_us"] <= budget)} |
+
+The first two rows are the shipped project with its middleware cut to what other sections ask
+every request to pass through (`bench/inprocess.py section8` and `required`): Django's Security,
+CSRF and X-Frame-Options middleware, which `manage.py check --deploy` asks for by name (section
+8 allows no warning), then the metrics middleware and the request id with its log line. Nothing
+else trimmed from the stack takes the floor above the second row; only a cheaper log line and
+metrics could, and `bench/analysis.md` measures how cheap those can get.
+
+The third row is the least a cache hit can add to the floor: section 7 lets no read return data
+older than a write that has returned, whichever worker or machine serves it, and section 2
+refuses a revoked token at once, so a hit asks the shared Redis at least once (`users/hits.py`
+asks once, for the entry and the token's user together). `bench/roundtrip.py` sends a GET of a
+1 KB value on a bare socket, below any client library; its client CPU alone is set against what
+a hit may cost above the shipped floor at 0.85x, before the hit resolves its URL, checks its
+token or writes a header.
 """
 
 

@@ -412,7 +412,8 @@ class Bench:
     def inprocess_costs(self) -> None:
         """CPU per request in-process (`bench/inprocess.py`, `bench/write_profile.py`), at the size
         the requests above ran: the two floors, the hits, the misses and the rating PUTs, against
-        this run's PostgreSQL and Redis.
+        this run's PostgreSQL and Redis; and the two lower bounds (the floor with only the
+        middleware the SPEC requires, one bare Redis round trip: `bench/roundtrip.py`).
 
         wrk's ratios on a machine this size are set by Python's CPU per request (the server's
         share is small and paid alike), so these say what each target allows a request to cost
@@ -423,18 +424,23 @@ class Bench:
         hits = ["/health/live", "movie", "/api/movies/", "/api/movies/top/", "/api/users/synthetic-1/ratings/"]
         runs = [
             ["floor", "-n", "3000"],
+            ["section8", "-n", "3000"],
+            ["required", "-n", "3000"],
             ["shipped", "-n", "2000", *hits],
             ["shipped", "-n", "300", "--bust", "movie", "/api/movies/"],
         ]
         for arguments in runs:
             subprocess.run([*tool, *arguments, "--json", out], env=self.stack.env, check=True, cwd=ROOT)
+        roundtrip: list[str | Path] = [PYTHON, ROOT / "bench" / "roundtrip.py", "--json", out]
+        subprocess.run(roundtrip, env=self.stack.env, check=True, cwd=ROOT)
         writes: list[str | Path] = [PYTHON, ROOT / "bench" / "write_profile.py", "create", "update", "-n", "500"]
         subprocess.run([*writes, "--json", out], env=self.stack.env, check=True, cwd=ROOT)
         rows = [json.loads(line) for line in out.read_text().splitlines()]
         self.results["inprocess"] = rows
         for row in rows:
             kind = "miss" if row["bust"] else row["target"]
-            log(f"  in-process, {kind} {row['path']}: {row['cpu_us']:.0f} µs CPU ({row['status']})")
+            status = f" ({row['status']})" if row["status"] else ""
+            log(f"  in-process, {kind} {row['path']}: {row['cpu_us']:.0f} µs CPU{status}")
 
     def imports(self) -> None:
         if (MOVIELENS_DIR / "ratings.csv").exists():
