@@ -93,12 +93,19 @@ def lower_bounds(rows: list[dict], minimal: float, shipped: float) -> str:
     def first(target: str) -> dict | None:
         return next((row for row in rows if row["target"] == target), None)
 
-    section8, required, trip = first("section8"), first("required"), first("redis")
+    section8, required, trip, bare = first("section8"), first("required"), first("redis"), first("bare")
     if section8 is None or required is None or trip is None:
         return ""
     allowed = minimal / 0.8
     left = allowed - section8["cpu_us"]
     budget = shipped / 0.85 - shipped
+    bare_row = (
+        f"| sections 10 and 16 done bare: a request id, the JSON log line, two metric updates, no framework "
+        f"(`bench/bare_request_work.py`) | {bare['cpu_us']:.0f} | the {left:.0f} µs left after section 8 "
+        f"| {yes(bare['cpu_us'] <= left)} |\n"
+        if bare
+        else ""
+    )
     redis_cpu = trip.get("redis_cpu_us")
     redis_text = f"; Redis' own CPU for it ({redis_cpu:.0f} µs) comes on top" if redis_cpu is not None else ""
     return f"""
@@ -112,17 +119,18 @@ of the {allowed:.0f} µs the 0.8x target allows are left for everything else | |
 | the same, plus the metrics (section 16), request id and JSON log line (section 10) as shipped \
 | {required["cpu_us"]:.0f} | {minimal / required["cpu_us"]:.2f}x the minimal project, target 0.8 \
 | {yes(required["cpu_us"] <= allowed)} |
-| one bare Redis round trip, client CPU{redis_text} | {trip["cpu_us"]:.0f} \
+{bare_row}| one bare Redis round trip, client CPU{redis_text} | {trip["cpu_us"]:.0f} \
 | a hit may add {budget:.0f} µs to the shipped floor at 0.85x | {yes(trip["cpu_us"] <= budget)} |
 
 The first two rows are the shipped project with its middleware cut to what other sections ask
 every request to pass through (`bench/inprocess.py section8` and `required`): Django's Security,
 CSRF and X-Frame-Options middleware, which `manage.py check --deploy` asks for by name (section
 8 allows no warning), then the metrics middleware and the request id with its log line. Nothing
-else trimmed from the stack takes the floor above the second row; only a cheaper log line and
-metrics could, and `bench/analysis.md` measures how cheap those can get.
+else trimmed from the stack takes the floor above the second row; only cheaper metrics and a
+cheaper log line could, and the third row is the least those can cost: their work alone, in a
+loop, with nothing around it.
 
-The third row is the least a cache hit can add to the floor: section 7 lets no read return data
+The last row is the least a cache hit can add to the floor: section 7 lets no read return data
 older than a write that has returned, whichever worker or machine serves it, and section 2
 refuses a revoked token at once, so a hit asks the shared Redis at least once (`users/hits.py`
 asks once, for the entry and the token's user together). `bench/roundtrip.py` sends a GET of a

@@ -412,8 +412,9 @@ class Bench:
     def inprocess_costs(self) -> None:
         """CPU per request in-process (`bench/inprocess.py`, `bench/write_profile.py`), at the size
         the requests above ran: the two floors, the hits, the misses and the rating PUTs, against
-        this run's PostgreSQL and Redis; and the two lower bounds (the floor with only the
-        middleware the SPEC requires, one bare Redis round trip: `bench/roundtrip.py`).
+        this run's PostgreSQL and Redis; and the lower bounds: the floor with only the middleware
+        the SPEC requires, the request log, id and metrics done bare (`bench/bare_request_work.py`),
+        one bare Redis round trip (`bench/roundtrip.py`).
 
         wrk's ratios on a machine this size are set by Python's CPU per request (the server's
         share is small and paid alike), so these say what each target allows a request to cost
@@ -431,8 +432,8 @@ class Bench:
         ]
         for arguments in runs:
             subprocess.run([*tool, *arguments, "--json", out], env=self.stack.env, check=True, cwd=ROOT)
-        roundtrip: list[str | Path] = [PYTHON, ROOT / "bench" / "roundtrip.py", "--json", out]
-        subprocess.run(roundtrip, env=self.stack.env, check=True, cwd=ROOT)
+        for bound in ("roundtrip.py", "bare_request_work.py"):
+            subprocess.run([PYTHON, ROOT / "bench" / bound, "--json", out], env=self.stack.env, check=True, cwd=ROOT)
         writes: list[str | Path] = [PYTHON, ROOT / "bench" / "write_profile.py", "create", "update", "-n", "500"]
         subprocess.run([*writes, "--json", out], env=self.stack.env, check=True, cwd=ROOT)
         rows = [json.loads(line) for line in out.read_text().splitlines()]
