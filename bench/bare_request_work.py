@@ -18,7 +18,7 @@ per request at the least,
     bench/bare_request_work.py [-n 50000] [--rounds 3] [--json FILE]
 
 `make bench` sets this against what is left of the floor's 0.8x budget once Django's own
-required middleware has run (bench/report.py, "Lower bounds").
+required middleware has run (bench/report.py, "Lower bound of the floor").
 """
 
 import argparse

@@ -6,8 +6,8 @@ this process does not, so this is how the floor's changes are measured (bench/an
 
     bench/inprocess.py shipped [--profile FILE] [--bust] [PATH ...]  # config.wsgi, production settings
     bench/inprocess.py floor                                          # bench/floor, the minimal project
-    bench/inprocess.py required                                       # shipped, REQUIRED_MIDDLEWARE only
-    bench/inprocess.py section8                                       # shipped, SECTION_8_MIDDLEWARE only
+    bench/inprocess.py required                                       # bench/required_settings.py
+    bench/inprocess.py section8                                       # the same, Django's three only
 
 `shipped` runs production settings as `make bench` does (LOG_LEVEL=INFO, LOG_FORMAT=json, the log
 going to /dev/null instead of the server's log file) against DATABASE_URL and REDIS_URL, which
@@ -19,8 +19,8 @@ miss scenarios are). Every response is read and closed as a WSGI server does (cl
 `request_finished`). `--json FILE` appends one JSON object per path to FILE (`make bench` reads it).
 
 `required` is `shipped` with only the middleware other sections of the SPEC ask every request to
-pass through (REQUIRED_MIDDLEWARE), `section8` with only Django's three of them: what the floor
-costs whatever the rest of the stack does (bench/analysis.md).
+pass through (bench/required_settings.py), `section8` with only Django's three of them: what the
+floor costs whatever the rest of the stack does (bench/analysis.md).
 
 It prints, per path, the best of ROUNDS rounds of N requests, in microseconds per request, wall
 clock and process CPU time.
@@ -39,19 +39,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# What every request must pass through whatever else is trimmed, by the SPEC's other sections.
-# Section 8: `check --deploy` with no warning asks for these three by their dotted paths.
-SECTION_8_MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
-REQUIRED_MIDDLEWARE = [
-    "config.metrics.MetricsMiddleware",  # section 16: requests, statuses and latency on /metrics
-    "config.middleware.RequestIdMiddleware",  # section 10: X-Request-ID and one JSON log line
-    *SECTION_8_MIDDLEWARE,
-]
-ONLY = {"required": REQUIRED_MIDDLEWARE, "section8": SECTION_8_MIDDLEWARE}
+# Targets served with bench/required_settings.py, and which of its middleware lists each keeps.
+TRIMMED = {"required": "REQUIRED_MIDDLEWARE", "section8": "SECTION_8_MIDDLEWARE"}
 
 
 def environ_for(path: str, token: str) -> dict[str, Any]:
@@ -124,14 +113,15 @@ def measure(
     return best_wall * 1e6, best_cpu * 1e6
 
 
-def shipped_application(only: list[str] | None = None) -> tuple[Any, str, dict[str, str]]:
-    """config.wsgi's application; with `only`, its MIDDLEWARE reduced to those (in its order)."""
+def shipped_application(trimmed: str | None = None) -> tuple[Any, str, dict[str, str]]:
+    """config.wsgi's application; `trimmed` (a TRIMMED key): with bench/required_settings.py, its
+    MIDDLEWARE the list TRIMMED names."""
     for name in ("DATABASE_URL", "REDIS_URL"):
         if not os.environ.get(name):
             sys.exit(f"set {name} (a migrated database with movies, and Redis): see .ci/services")
     os.environ.update(
         {
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SETTINGS_MODULE": "bench.required_settings" if trimmed else "config.settings.production",
             "SECRET_KEY": os.environ.get("SECRET_KEY") or "inprocess-" + os.urandom(24).hex(),
             "SECURE_SSL_REDIRECT": "false",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -139,13 +129,10 @@ def shipped_application(only: list[str] | None = None) -> tuple[Any, str, dict[s
             "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
         }
     )
-    if only is not None:
+    if trimmed:
         from django.conf import settings
 
-        missing = set(only) - set(settings.MIDDLEWARE)
-        if missing:
-            sys.exit(f"not in settings.MIDDLEWARE: {', '.join(sorted(missing))}")
-        settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name in only]
+        settings.MIDDLEWARE = getattr(settings, TRIMMED[trimmed])
     from config.wsgi import application  # sets Django up: the imports below need it
 
     return application, *_token_and_aliases()
@@ -174,7 +161,7 @@ def floor_application() -> tuple[Any, str, dict[str, str]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("target", choices=["shipped", *ONLY, "floor"])
+    parser.add_argument("target", choices=["shipped", *TRIMMED, "floor"])
     parser.add_argument("paths", nargs="*", help="default: /health/live (and `movie` for shipped)")
     parser.add_argument("-n", "--count", type=int, default=2000, help="requests per round (default 2000)")
     parser.add_argument("-r", "--rounds", type=int, default=5, help="rounds; the best is reported (default 5)")
@@ -188,7 +175,7 @@ def main() -> None:
     if args.target == "floor":
         application, token, aliases = floor_application()
     else:
-        application, token, aliases = shipped_application(ONLY.get(args.target))
+        application, token, aliases = shipped_application(args.target if args.target in TRIMMED else None)
     # From here the request log goes where a server's log file would, minus the disk: /dev/null
     # (the file descriptor, so the log handler's stream goes there too); results go to stdout.
     results = os.fdopen(os.dup(1), "w")

@@ -78,6 +78,7 @@ SLOW_CLIENTS = 2 * WORKERS
 SLOW_PROBES = 10  # normal requests sent meanwhile, one after another
 FLOOR_MINIMAL = "floor: minimal Django project (no middleware, one JSON view), same server"
 FLOOR_SHIPPED = "floor: /health/live through bin/serve, shipped settings and middleware"
+FLOOR_REQUIRED = "floor: /health/live, only the middleware other SPEC sections require, same server"
 WRITES_FRESH = "rating writes (PUT), fresh pairs, 16 clients"
 WRITES_REPEATED = "rating writes (PUT), repeated pairs (20 users x 20 movies), 16 clients"
 EXPORT_RATINGS = 50_000
@@ -274,13 +275,27 @@ class Bench:
     def minimal_django_floor(self, duration: str = DURATION, **env: Any) -> dict[str, Any]:
         """bench/floor (a minimal Django project: no middleware, one JSON view) on the same server
         (bin/serve, or the candidate being compared), the same worker count, the same options."""
+        return self.side_floor("bench.floor.wsgi:application", {}, duration, **env)
+
+    def required_floor(self, duration: str = DURATION, **env: Any) -> dict[str, Any]:
+        """The shipped application with only the middleware other SPEC sections require
+        (bench/required_settings.py), on the same server: the floor's lower bound."""
+        settings = {"DJANGO_SETTINGS_MODULE": "bench.required_settings"}
+        return self.side_floor("config.wsgi:application", settings, duration, **env)
+
+    def side_floor(self, app: str, settings: dict[str, str], duration: str, **env: Any) -> dict[str, Any]:
+        """`/health/live` of `app` served beside the shipped server, `settings` added to its
+        environment, with the shipped server's kind, options and worker count."""
         port = harness.free_ports(1)[0]
-        server = self.stack.serve(
-            port, WORKERS, *self.server_options, server=self.server_kind, app="bench.floor.wsgi:application"
-        )
+        saved = dict(self.stack.env)
+        self.stack.env.update(settings)
+        try:
+            server = self.stack.serve(port, WORKERS, *self.server_options, server=self.server_kind, app=app)
+        finally:
+            self.stack.env = saved
         try:
             if harness.wait_until(lambda: harness.call(port, "GET", "/health/live").status == 200, 30) is None:
-                raise RuntimeError("the minimal Django floor never answered")
+                raise RuntimeError(f"{app} beside the shipped server never answered")
             time.sleep(1)  # every worker booted
             return self.wrk("get.lua", duration=duration, port=port, BENCH_PATH="/health/live", BENCH_BUST="0", **env)
         finally:
@@ -304,6 +319,7 @@ class Bench:
         scenarios = {
             FLOOR_MINIMAL: lambda: self.minimal_django_floor(**bearer),
             FLOOR_SHIPPED: lambda: self.get("/health/live", bust=False, **bearer),
+            FLOOR_REQUIRED: lambda: self.required_floor(**bearer),
             "movie detail, cache hit": lambda: self.get("/api/movies/42/", bust=False, **bearer),
             "movie list, cache hit": lambda: self.get("/api/movies/", bust=False, **bearer),
             "top list, cache hit": lambda: self.get("/api/movies/top/", bust=False, **bearer),
@@ -412,9 +428,9 @@ class Bench:
     def inprocess_costs(self) -> None:
         """CPU per request in-process (`bench/inprocess.py`, `bench/write_profile.py`), at the size
         the requests above ran: the two floors, the hits, the misses and the rating PUTs, against
-        this run's PostgreSQL and Redis; and the lower bounds: the floor with only the middleware
-        the SPEC requires, the request log, id and metrics done bare (`bench/bare_request_work.py`),
-        one bare Redis round trip (`bench/roundtrip.py`).
+        this run's PostgreSQL and Redis; and the floor's lower bounds: with only the middleware
+        the SPEC requires (bench/required_settings.py), and the request log, id and metrics done
+        bare (`bench/bare_request_work.py`).
 
         wrk's ratios on a machine this size are set by Python's CPU per request (the server's
         share is small and paid alike), so these say what each target allows a request to cost
@@ -432,8 +448,8 @@ class Bench:
         ]
         for arguments in runs:
             subprocess.run([*tool, *arguments, "--json", out], env=self.stack.env, check=True, cwd=ROOT)
-        for bound in ("roundtrip.py", "bare_request_work.py"):
-            subprocess.run([PYTHON, ROOT / "bench" / bound, "--json", out], env=self.stack.env, check=True, cwd=ROOT)
+        bare: list[str | Path] = [PYTHON, ROOT / "bench" / "bare_request_work.py", "--json", out]
+        subprocess.run(bare, env=self.stack.env, check=True, cwd=ROOT)
         writes: list[str | Path] = [PYTHON, ROOT / "bench" / "write_profile.py", "create", "update", "-n", "500"]
         subprocess.run([*writes, "--json", out], env=self.stack.env, check=True, cwd=ROOT)
         rows = [json.loads(line) for line in out.read_text().splitlines()]
