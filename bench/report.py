@@ -261,10 +261,9 @@ same run, minutes apart, under the same load. Load average (1 / 5 / 15 min) duri
 ## Targets
 
 {targets}
-Whether the floor target can be reached at all in this design is measured under "Lower bound of
-the floor" (in "CPU per request, in-process"): what the SPEC's other sections cost that request
-on their own. `bench/analysis.md` ("The floor target is out of reach in this design") says what
-would change that.
+How close the floor can get in this design is measured under "Lower bound of the floor" (in
+"CPU per request, in-process"): what the SPEC's other sections cost that request on their own.
+`bench/analysis.md` ("How close the floor can get in this design") reads it.
 
 ## Requests at {full:,} ratings
 
