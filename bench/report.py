@@ -84,6 +84,9 @@ above run a little higher than these: the work outside the application (granian'
 wrk's own) is paid alike by every request, the floor's too. "CPU µs the target allows" is the
 shipped floor's CPU divided by the target ratio (for the floor, the minimal project's divided by
 0.8): what the application may spend on that request for the target to be met in-process.
+Requests that wait on Redis or PostgreSQL also pay here, one at a time on an otherwise idle
+machine, the kernel's wake-up for each reply (20-25 µs a round trip on this machine, see
+docs/users.md), which a loaded server pays less: their rows overstate them a little.
 
 {chr(10).join(table)}
 {lower_bounds(rows, minimal, scenarios)}"""
