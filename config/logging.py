@@ -20,6 +20,24 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class ClientErrorFilter(logging.Filter):
+    """Logs a client's error as one WARNING line without a traceback.
+
+    Django logs a request it refuses for the client's fault (a `Host` outside ALLOWED_HOSTS, too
+    many fields, too large a body) on a `django.security.*` logger at ERROR, with the stack the
+    exception unwound. That is about 1.5 KB per request a scanner can send at will, and an ERROR
+    an alert may page someone for. The line stays (who sent what, with the request id); the
+    stack, which says nothing the message does not, goes. Set on each logger by name in LOGGING:
+    a logger's filters see only its own records.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info = record.exc_text = None
+        return True
+
+
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is logged.
 _PLACED = {"message", "asctime", "request_id", "trace_id", "span_id"}
 _RECORD_ATTRIBUTES = frozenset(logging.makeLogRecord({}).__dict__) | _PLACED

@@ -433,7 +433,10 @@ LOG_FORMAT = env("LOG_FORMAT", default="console")
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.logging.RequestIdFilter"},
+        "client_error": {"()": "config.logging.ClientErrorFilter"},
+    },
     "formatters": {
         "console": {
             "format": "%(asctime)s %(levelname)-7s [%(request_id)s] %(name)s: %(message)s (trace %(trace_id)s)",
@@ -454,5 +457,10 @@ LOGGING: dict[str, Any] = {
         # The request log (config.middleware) replaces Django's own per-request lines.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        # Requests Django refuses as the client's fault: one WARNING line each, no traceback.
+        **{
+            f"django.security.{name}": {"filters": ["client_error"]}
+            for name in ("DisallowedHost", "RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent")
+        },
     },
 }

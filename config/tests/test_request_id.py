@@ -45,3 +45,23 @@ def test_the_log_line_of_a_cached_read_names_the_user_and_the_cache_state(user, 
     assert (miss.cache, hit.cache) == ("MISS", "HIT")
     assert (hit.request_id, hit.user_id, hit.method, hit.path, hit.status) == ("req-hit", user.pk, "GET", url, 200)
     assert hit.getMessage().startswith(f"GET {url} 200 ")
+
+
+@pytest.mark.parametrize("level", ["INFO", "WARNING"])
+def test_a_foreign_host_is_logged_as_one_warning_line_without_a_traceback(api_client, caplog, level):
+    with caplog.at_level(level):
+        response = api_client.get("/health/live", HTTP_HOST="evil.example", HTTP_X_REQUEST_ID="req-host")
+    assert response.status_code == 400
+    [record] = [r for r in caplog.records if r.name == "django.security.DisallowedHost"]
+    assert (record.levelname, record.exc_info, record.request_id) == ("WARNING", None, "req-host")
+    assert "evil.example" in record.getMessage()
+
+
+def test_the_client_error_filter_leaves_the_servers_own_errors_alone(caplog):
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            logging.getLogger("django.request").exception("Internal Server Error")
+    [record] = caplog.records
+    assert record.levelname == "ERROR" and record.exc_info is not None
