@@ -39,8 +39,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Targets served with bench/required_settings.py, and which of its middleware lists each keeps.
-TRIMMED = {"required": "REQUIRED_MIDDLEWARE", "section8": "SECTION_8_MIDDLEWARE"}
+# Targets served with bench/required_settings.py, and which of its middleware lists each runs.
+TRIMMED = {"required": "MIDDLEWARE", "section8": "SECTION_8_MIDDLEWARE"}
 
 
 def environ_for(path: str, token: str) -> dict[str, Any]:

@@ -43,6 +43,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -144,15 +145,21 @@ class Bench:
         self.results["similarity"][name] = {"seconds": seconds, "peak_rss_mib": peak_mib}
         log(f"  similar-movie model, {name}: {seconds:.1f} s, peak memory {peak_mib:.0f} MiB")
 
-    def start_server(self, *options: str, server: str = "granian", **env: str) -> None:
-        """bin/serve through the shared stack (or a candidate: `server="gthread"` or `"sync"`);
-        `options` go to the server, `env` adds variables for this server only."""
+    @contextlib.contextmanager
+    def env_added(self, env: dict[str, str]) -> Iterator[None]:
+        """The stack's environment with `env` added, for the server started inside only."""
         saved = dict(self.stack.env)
         self.stack.env.update(env)
         try:
-            self.stack.start_server(WORKERS, *options, server=server)
+            yield
         finally:
             self.stack.env = saved
+
+    def start_server(self, *options: str, server: str = "granian", **env: str) -> None:
+        """bin/serve through the shared stack (or a candidate: `server="gthread"` or `"sync"`);
+        `options` go to the server, `env` adds variables for this server only."""
+        with self.env_added(env):
+            self.stack.start_server(WORKERS, *options, server=server)
 
     def stop_server(self) -> None:
         self.stack.stop_server()
@@ -287,12 +294,8 @@ class Bench:
         """`/health/live` of `app` served beside the shipped server, `settings` added to its
         environment, with the shipped server's kind, options and worker count."""
         port = harness.free_ports(1)[0]
-        saved = dict(self.stack.env)
-        self.stack.env.update(settings)
-        try:
+        with self.env_added(settings):
             server = self.stack.serve(port, WORKERS, *self.server_options, server=self.server_kind, app=app)
-        finally:
-            self.stack.env = saved
         try:
             if harness.wait_until(lambda: harness.call(port, "GET", "/health/live").status == 200, 30) is None:
                 raise RuntimeError(f"{app} beside the shipped server never answered")
