@@ -33,6 +33,7 @@ Writes BENCHMARKS.md and docs/bench-latency.png, and cleans up after itself.
 """
 
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -80,6 +81,9 @@ SLOW_PROBES = 10  # normal requests sent meanwhile, one after another
 FLOOR_MINIMAL = "floor: minimal Django project (no middleware, one JSON view), same server"
 FLOOR_SHIPPED = "floor: /health/live through bin/serve, shipped settings and middleware"
 FLOOR_REQUIRED = "floor: /health/live, only the middleware other SPEC sections require, same server"
+BOUND_HIT = "hit bound: one Redis GET of a detail's body"
+BOUND_MISS = "miss bound: a Redis GET, then one SELECT"
+BOUND_WRITE = "write bound: one UPDATE, committed, then one Redis SET, 16 clients"
 WRITES_FRESH = "rating writes (PUT), fresh pairs, 16 clients"
 WRITES_REPEATED = "rating writes (PUT), repeated pairs (20 users x 20 movies), 16 clients"
 EXPORT_RATINGS = 50_000
@@ -107,6 +111,7 @@ class Bench:
             "transfers": {},
             "servers": {},
             "load": {},
+            "bounds": {},
         }
 
     # --- services and server ------------------------------------------------------------
@@ -293,6 +298,13 @@ class Bench:
     def side_floor(self, app: str, settings: dict[str, str], duration: str, **env: Any) -> dict[str, Any]:
         """`/health/live` of `app` served beside the shipped server, `settings` added to its
         environment, with the shipped server's kind, options and worker count."""
+        with self.side_server(app, settings) as port:
+            return self.wrk("get.lua", duration=duration, port=port, BENCH_PATH="/health/live", BENCH_BUST="0", **env)
+
+    @contextlib.contextmanager
+    def side_server(self, app: str, settings: dict[str, str]) -> Iterator[int]:
+        """`app` served beside the shipped server (its port), `settings` added to its
+        environment, with the shipped server's kind, options and worker count."""
         port = harness.free_ports(1)[0]
         with self.env_added(settings):
             server = self.stack.serve(port, WORKERS, *self.server_options, server=self.server_kind, app=app)
@@ -300,9 +312,33 @@ class Bench:
             if harness.wait_until(lambda: harness.call(port, "GET", "/health/live").status == 200, 30) is None:
                 raise RuntimeError(f"{app} beside the shipped server never answered")
             time.sleep(1)  # every worker booted
-            return self.wrk("get.lua", duration=duration, port=port, BENCH_PATH="/health/live", BENCH_BUST="0", **env)
+            yield port
         finally:
             harness.stop_process(server, timeout=30)
+
+    def bounds(self, token: str, tokens: Path) -> None:
+        """The least a hit, a miss and a write can cost in this design (bench/bounds), through the
+        shipped settings and middleware beside the shipped server, each as its SPEC 11 row is
+        measured: the lower bound of their ratios to the floor."""
+        hit = harness.call(self.port, "GET", "/api/movies/42/", token=token)
+        if hit.status != 200:
+            raise RuntimeError(f"the detail the hit bound copies answered {hit.status}")
+        import redis
+
+        client = redis.Redis.from_url(self.stack.env["REDIS_URL"])
+        client.set("bench:bound:entry", hit.body, ex=3600)  # bench/bounds/urls.py's HIT_ENTRY_KEY
+        client.close()
+        movies = str(MOVIES)
+        runs: dict[str, tuple[str, dict[str, Any]]] = {
+            BOUND_HIT: ("get.lua", {"BENCH_PATH": "/bound/hit/", "BENCH_BUST": "0", "BENCH_TOKEN": token}),
+            BOUND_MISS: ("get.lua", {"BENCH_PATH": "/bound/miss/%d/", "BENCH_BUST": "1", "BENCH_MOVIES": movies}),
+            BOUND_WRITE: ("put_rating.lua", {"BENCH_WRITE_PATH": "/bound/write/%d/", "BENCH_MOVIES": movies}),
+        }
+        with self.side_server("config.wsgi:application", {"DJANGO_SETTINGS_MODULE": "bench.bounds.settings"}) as port:
+            for name, (script, env) in runs.items():
+                env = {"BENCH_TOKEN": token, "BENCH_TOKENS": str(tokens), **env}
+                self.wrk(script, duration="1s", port=port, **env)  # every worker's threads connected and warm
+                self.measure(self.results["bounds"], name, functools.partial(self.wrk, script, port=port, **env))
 
     def measure(self, table: dict[str, Any], name: str, run: Any) -> dict[str, Any]:
         table[name] = result = run()
@@ -335,6 +371,7 @@ class Bench:
         }
         for name, run in scenarios.items():
             self.measure(self.results["scenarios"], name, run)
+        self.bounds(token, tokens)
         self.results["load"]["full suite end"] = os.getloadavg()
         self.results["recompute_after_writes"] = self.manage("recompute_statistics").strip()
         log(f"  after the writes: {self.results['recompute_after_writes']}")
