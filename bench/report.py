@@ -184,6 +184,39 @@ target on this machine: it would have to cost less than the bound's view.
 """
 
 
+CPU_PROCESSES = ("server", "postgres", "redis", "wrk")
+
+
+def cpu_section(scenarios: dict[str, Any], bounds: dict[str, Any] | None) -> str:
+    """Each wrk run's CPU per request, by process: where the machine's two cores go."""
+    runs = {**scenarios, **(bounds or {})}
+    if FLOOR not in runs or "cpu_us" not in runs[FLOOR]:
+        return ""
+    floor_total = sum(runs[FLOOR]["cpu_us"].values())
+    rows = [
+        "| run | server | PostgreSQL | Redis | wrk | total | x the shipped floor's |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in runs.items():
+        if "cpu_us" in r:
+            cpu = r["cpu_us"]
+            total = sum(cpu.values())
+            cells = " | ".join(f"{cpu.get(process, 0):.0f}" for process in CPU_PROCESSES)
+            rows.append(f"| {name} | {cells} | {total:.0f} | {total / floor_total:.2f} |")
+    return f"""
+### Where each request's CPU goes, by process
+
+CPU time (user and system, from /proc) that each process group spent during each wrk run above,
+divided by the requests it answered, in µs: the servers (bin/serve's processes, and the one
+beside it for the side floors and the bounds), PostgreSQL (every backend), Redis, and wrk. The
+machine's two cores are shared by all four, so a request's throughput is bounded by its total:
+"x the shipped floor's" is how many floors of CPU it costs. Other work on the machine is not
+counted.
+
+{chr(10).join(rows)}
+"""
+
+
 def transfer_section(results: dict) -> str:
     """The ratings export and import (SPEC section 13): each under 5 s."""
     transfers = results.get("transfers") or {}
@@ -315,7 +348,7 @@ same run, minutes apart, under the same load. Load average (1 / 5 / 15 min) duri
 
 ## Targets
 
-{targets}{bounds_section(results.get("bounds"), floor_rps)}
+{targets}{bounds_section(results.get("bounds"), floor_rps)}{cpu_section(scenarios, results.get("bounds"))}
 How close the floor can get in this design is measured under "Lower bound of the floor" (in
 "CPU per request, in-process"): what the SPEC's other sections cost that request on their own.
 `bench/analysis.md` ("How close the floor can get in this design") reads it.

@@ -37,6 +37,7 @@ import functools
 import json
 import os
 import platform
+import resource
 import shutil
 import socket
 import subprocess
@@ -51,6 +52,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".ci"))
 import stack as harness  # noqa: E402  (the harness stack shared with .ci/)
+from server_cpu import cpu_seconds, tree  # noqa: E402
 from stack import PYTHON, Stack, log  # noqa: E402
 
 harness.TAG = "bench"
@@ -187,13 +189,30 @@ class Bench:
             str(LUA / script),
             f"http://127.0.0.1:{port or self.port}",
         ]
+        before = self.process_cpu()
         out = subprocess.run(command, env={**self.stack.env, **env}, check=True, capture_output=True, text=True).stdout
+        after = self.process_cpu()
         result = json.loads(
             next(line for line in out.splitlines() if line.startswith("RESULT ")).removeprefix("RESULT ")
         )
         result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+        result["cpu_us"] = {name: (after[name] - before[name]) / result["requests"] * 1e6 for name in after}
         result["p50_ms"], result["p99_ms"] = result["p50_us"] / 1000, result["p99_us"] / 1000
         return result
+
+    def process_cpu(self) -> dict[str, float]:
+        """CPU seconds spent so far by the servers (this process's descendants: the shipped one
+        and any beside it), PostgreSQL, Redis, and the waited-for children (wrk, once it ends)."""
+        servers = tree(os.getpid()) - {os.getpid()}
+        postmaster = int((self.stack.dir / "pg" / "postmaster.pid").read_text().split()[0])
+        redis = int((self.stack.dir / "redis.pid").read_text())
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {
+            "server": cpu_seconds(servers),
+            "postgres": cpu_seconds(tree(postmaster)),
+            "redis": cpu_seconds({redis}),
+            "wrk": children.ru_utime + children.ru_stime,
+        }
 
     def get(
         self, path: str, *, bust: bool, connections: int = CONNECTIONS, duration: str = DURATION, **env: Any
