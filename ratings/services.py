@@ -128,9 +128,10 @@ _PUT_ROUND_TRIP = f"{_LOCK_USER_SQL};{_PUT_SQL}"  # _PUT_SQL starts on a new lin
 
 
 def _simple_queries() -> bool:
-    """Whether a statement with parameters goes out as a simple query, which may hold several:
-    Django's PostgreSQL cursors bind parameters on the client unless `server_side_binding` is set."""
-    return not connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+    """Whether the connection can send a message of several statements with parameters: this
+    project's PostgreSQL backend gives a cursor that binds them on the client for it
+    (config.postgresql), while the settings have the server bind every other statement's."""
+    return hasattr(connection, "client_bound_cursor")
 
 
 def _put_outcome(row: Any, *, user: User, movie_id: int) -> tuple[Any, ...] | None:
@@ -180,7 +181,7 @@ def rating_put(*, user: User, movie_id: int, score: Decimal, review: str) -> tup
         # Both statements in one message: outside a transaction PostgreSQL runs them as one
         # implicit transaction (committed when the second ends, rolled back if either fails), so
         # no BEGIN or COMMIT round trip either. Inside the caller's transaction they join it.
-        with connection.cursor() as cursor:
+        with connection.client_bound_cursor() as cursor:  # type: ignore[attr-defined]
             cursor.execute(_PUT_ROUND_TRIP, params)
             cursor.nextset()  # past the lock's row
             row = cursor.fetchone()

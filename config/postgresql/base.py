@@ -15,12 +15,33 @@ Recovery is what Django documents: a connection found unusable is closed and the
 new one. What no check can see without a round trip (a peer that vanished without closing, such
 as a host that lost power) the `SELECT 1` would not have seen quickly either: it waits for TCP.
 
+The settings bind parameters on the server (`server_side_binding`, so that psycopg can prepare
+statements), and PostgreSQL's extended protocol takes one statement per message. A message of
+several statements needs parameters bound on the client, as Django binds them by default:
+`client_bound_cursor()` gives such a cursor, logged, counted and wrapped like any other.
+
 Django loads this module as the ENGINE `config.postgresql` (config/settings/base.py).
 """
 
+import functools
 import select
+from typing import Any
 
 from django.db.backends.postgresql import base
+from django.db.backends.postgresql.psycopg_any import register_tzloader
+from django.db.backends.utils import CursorWrapper
+from psycopg import postgres
+from psycopg.client_cursor import ClientCursorMixin
+from psycopg.pq import Format
+
+_TIMESTAMPTZ_OID = postgres.types["timestamptz"].oid
+
+
+@functools.cache
+def _binding_on_the_client(cursor_class: type) -> Any:
+    """`cursor_class` (the connection's: Django's, or the subclass OpenTelemetry's psycopg
+    instrumentation traces it with) binding parameters on the client, as psycopg's ClientCursor."""
+    return type(f"ClientBound{cursor_class.__name__}", (ClientCursorMixin, cursor_class), {})
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -35,3 +56,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except (OSError, ValueError):  # no descriptor any more
             return False
         return quiet or super().is_usable()
+
+    def client_bound_cursor(self) -> CursorWrapper:
+        """A cursor that binds parameters on the client whatever `server_side_binding` says: for
+        one message holding several statements (PostgreSQL's simple query protocol). What
+        Django's `cursor()` does, with the connection's cursor class made to bind on the client."""
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            cursor = _binding_on_the_client(self.connection.cursor_factory)(self.connection)
+            # As Django's create_cursor: the time zone only when the connection disagrees.
+            if self.timezone != self.connection.adapters.get_loader(_TIMESTAMPTZ_OID, Format.TEXT).timezone:
+                register_tzloader(self.timezone, cursor)
+            self.validate_thread_sharing()
+            return self.make_debug_cursor(cursor) if self.queries_logged else self.make_cursor(cursor)

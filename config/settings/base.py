@@ -102,9 +102,14 @@ TEMPLATES = [
 # An empty DATABASE_URL counts as unset.
 # DATABASE_REPLICA_URLS (comma-separated, zero or more) adds streaming replicas as the aliases
 # replica_0, replica_1, ...; config.db routes public cache fills there when they cannot be stale.
+# Parameters are bound by the server (psycopg's server-side binding), so a statement's text is the
+# same whatever its values, and psycopg prepares a statement the fifth time a connection runs it
+# (psycopg's own default): PostgreSQL then no longer parses and plans it on every run (a detail
+# miss: 560-670 -> 240-270 µs of PostgreSQL's CPU, bench/analysis.md).
 # DATABASE_POOLER=pgbouncer: connections go through PgBouncer in transaction pooling mode, so no
-# server-side cursors (they live in a session). Prepared statements stay off (Django's psycopg 3
-# default, prepare_threshold=None) and nothing sets session state that must persist.
+# server-side cursors and no prepared statements (both live in a session; the PgBouncer this
+# project deploys predates `max_prepared_statements`), and nothing sets session state that must
+# persist. Parameters are still bound by the server: an unnamed statement lives in its transaction.
 # https://docs.djangoproject.com/en/5.2/ref/databases/#transaction-pooling-server-side-cursors
 DATABASE_POOLER = env("DATABASE_POOLER", default="")
 DATABASE_REPLICA_URLS = [url for url in env.list("DATABASE_REPLICA_URLS", default=[]) if url.strip()]
@@ -121,8 +126,8 @@ def database_config(url: str) -> dict[str, Any]:
         config.setdefault("OPTIONS", {})
         # A dead database must fail fast (503) rather than hang a worker.
         config["OPTIONS"]["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=3)
-        # Said explicitly: a pooler in transaction mode cannot keep a prepared statement.
-        config["OPTIONS"]["prepare_threshold"] = None
+        config["OPTIONS"]["server_side_binding"] = True
+        config["OPTIONS"]["prepare_threshold"] = None if DATABASE_POOLER == "pgbouncer" else 5
         config["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
             "DISABLE_SERVER_SIDE_CURSORS", default=DATABASE_POOLER == "pgbouncer"
         )

@@ -1,5 +1,6 @@
-"""The PostgreSQL backend's health check: no round trip while the connection is quiet, and a
-connection the server ended is still found unusable and replaced (config/postgresql/base.py)."""
+"""The PostgreSQL backend: its health check (no round trip while the connection is quiet, and a
+connection the server ended is still found unusable and replaced), prepared statements, and the
+client-bound cursor for messages of several statements (config/postgresql/base.py)."""
 
 import time
 
@@ -70,3 +71,31 @@ def test_a_connection_the_server_ended_is_unusable_and_the_next_request_gets_a_n
 def test_a_closed_connection_is_unusable(own_connection):
     own_connection.connection.close()
     assert not own_connection.is_usable()
+
+
+def prepared_statements(wrapper) -> list[str]:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_statement_the_connection_runs_again_and_again_is_prepared_once_whatever_its_values(own_connection):
+    # Bound on the server, the statement's text is the same for every value: psycopg prepares it
+    # on its fifth run, and PostgreSQL plans it no more.
+    for number in range(6):
+        with own_connection.cursor() as cursor:
+            cursor.execute("SELECT %s::int + 1 AS next_number", [number])
+            assert cursor.fetchone() == (number + 1,)
+    assert [s for s in prepared_statements(own_connection) if "next_number" in s] == [
+        "SELECT $1::int + 1 AS next_number"
+    ]
+
+
+def test_the_client_bound_cursor_sends_several_statements_with_parameters_in_one_message(own_connection):
+    with own_connection.client_bound_cursor() as cursor:
+        cursor.execute("SELECT %(a)s::int AS first; SELECT %(b)s::text AS second", {"a": 1, "b": "x'; --"})
+        assert cursor.fetchone() == (1,)
+        cursor.nextset()
+        assert cursor.fetchone() == ("x'; --",)
+    with pytest.raises(Exception, match="multiple commands"), own_connection.cursor() as cursor:
+        cursor.execute("SELECT %(a)s::int; SELECT %(b)s::text", {"a": 1, "b": "x"})  # bound on the server: refused

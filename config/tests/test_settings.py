@@ -178,7 +178,8 @@ def test_production_refuses_an_email_url_without_public_base_url():
 DATABASES_SHAPE = (
     "from django.conf import settings as s; d = s.DATABASES; "
     "print(s.DATABASE_REPLICAS, [(a, d[a]['PORT'], d[a]['DISABLE_SERVER_SIDE_CURSORS'], "
-    "d[a]['OPTIONS']['prepare_threshold'], d[a].get('TEST', {}).get('MIRROR')) for a in d])"
+    "d[a]['OPTIONS']['server_side_binding'], d[a]['OPTIONS']['prepare_threshold'], "
+    "d[a].get('TEST', {}).get('MIRROR')) for a in d])"
 )
 
 
@@ -201,21 +202,23 @@ def test_each_replica_url_becomes_a_replica_alias_that_mirrors_the_test_database
         DATABASE_REPLICA_URLS="postgres://m@r1:5433/movies, postgres://m@r2:5434/movies",
     )
     assert shape == (
-        "['replica_0', 'replica_1'] [('default', 5432, False, None, None), "
-        "('replica_0', 5433, False, None, 'default'), ('replica_1', 5434, False, None, 'default')]"
+        "['replica_0', 'replica_1'] [('default', 5432, False, True, 5, None), "
+        "('replica_0', 5433, False, True, 5, 'default'), ('replica_1', 5434, False, True, 5, 'default')]"
     )
 
 
 def test_no_replica_urls_means_the_primary_alone():
     assert _databases(DATABASE_URL="postgres://m@db:5432/movies", DATABASE_REPLICA_URLS="") == (
-        "[] [('default', 5432, False, None, None)]"
+        "[] [('default', 5432, False, True, 5, None)]"
     )
 
 
-def test_pgbouncer_turns_server_side_cursors_off_on_every_alias():
+def test_pgbouncer_turns_server_side_cursors_and_prepared_statements_off_on_every_alias():
     shape = _databases(
         DATABASE_URL="postgres://m@bouncer:6432/movies",
         DATABASE_REPLICA_URLS="postgres://m@bouncer:6432/movies_replica",
         DATABASE_POOLER="pgbouncer",
     )
-    assert shape == ("['replica_0'] [('default', 6432, True, None, None), ('replica_0', 6432, True, None, 'default')]")
+    assert shape == (
+        "['replica_0'] [('default', 6432, True, True, None, None), ('replica_0', 6432, True, True, None, 'default')]"
+    )
