@@ -211,7 +211,7 @@ divided by the requests it answered, in µs: the servers (bin/serve's processes,
 beside it for the side floors and the bounds), PostgreSQL (every backend), Redis, and wrk. The
 machine's two cores are shared by all four, so a request's throughput is bounded by its total:
 "x the shipped floor's" is how many floors of CPU it costs. Other work on the machine is not
-counted.
+counted, nor a process that ends during the run (a PostgreSQL backend closing its connection).
 
 {chr(10).join(rows)}
 """

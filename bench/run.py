@@ -12,6 +12,9 @@ datasets with `manage.py generate_dataset`, and drives it with wrk at fixed conc
   list; cache misses on detail, list and top;
 - rating writes (PUT), fresh and repeated pairs, then a statistics recompute that must find zero
   drift;
+- the lower bounds of those targets: views doing less than a hit, a miss and a write must
+  (bench/bounds), served through the shipped settings and middleware beside the shipped server;
+- for every wrk run, the CPU each process group (servers, PostgreSQL, Redis, wrk) spent per request;
 - the server comparison: granian's WSGI interface (shipped) against gunicorn's gthread and sync
   workers, the same worker count, with and without keep-alive, on the minimal floor,
   /health/live, a cache hit and a write, and whether each keeps serving while twice as many slow clients as workers
@@ -52,7 +55,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".ci"))
 import stack as harness  # noqa: E402  (the harness stack shared with .ci/)
-from server_cpu import cpu_seconds, tree  # noqa: E402
+from server_cpu import cpu_by_pid, tree  # noqa: E402
 from stack import PYTHON, Stack, log  # noqa: E402
 
 harness.TAG = "bench"
@@ -196,22 +199,24 @@ class Bench:
             next(line for line in out.splitlines() if line.startswith("RESULT ")).removeprefix("RESULT ")
         )
         result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-        result["cpu_us"] = {name: (after[name] - before[name]) / result["requests"] * 1e6 for name in after}
+        spent = {name: sum(cpu - before[name].get(pid, 0.0) for pid, cpu in after[name].items()) for name in after}
+        result["cpu_us"] = {name: seconds / result["requests"] * 1e6 for name, seconds in spent.items()}
         result["p50_ms"], result["p99_ms"] = result["p50_us"] / 1000, result["p99_us"] / 1000
         return result
 
-    def process_cpu(self) -> dict[str, float]:
-        """CPU seconds spent so far by the servers (this process's descendants: the shipped one
-        and any beside it), PostgreSQL, Redis, and the waited-for children (wrk, once it ends)."""
-        servers = tree(os.getpid()) - {os.getpid()}
+    def process_cpu(self) -> dict[str, dict[int, float]]:
+        """CPU seconds spent so far by each process of the servers (this process's descendants:
+        the shipped one and any beside it), PostgreSQL, Redis, and by the waited-for children
+        (wrk, once it ends; under pid 0). Compared pid by pid: a process that exits between two
+        readings (a PostgreSQL backend closing) drops out instead of taking its past CPU along."""
         postmaster = int((self.stack.dir / "pg" / "postmaster.pid").read_text().split()[0])
         redis = int((self.stack.dir / "redis.pid").read_text())
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {
-            "server": cpu_seconds(servers),
-            "postgres": cpu_seconds(tree(postmaster)),
-            "redis": cpu_seconds({redis}),
-            "wrk": children.ru_utime + children.ru_stime,
+            "server": cpu_by_pid(tree(os.getpid()) - {os.getpid()}),
+            "postgres": cpu_by_pid(tree(postmaster)),
+            "redis": cpu_by_pid({redis}),
+            "wrk": {0: children.ru_utime + children.ru_stime},
         }
 
     def get(

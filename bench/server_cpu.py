@@ -27,14 +27,19 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pids: set[int]) -> float:
-    total = 0
+    return sum(cpu_by_pid(pids).values())
+
+
+def cpu_by_pid(pids: set[int]) -> dict[int, float]:
+    """The CPU seconds (user + system) each of `pids` has spent, for those still running."""
+    found = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / TICKS
+        found[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    return found
 
 
 def tree(pid: int) -> set[int]:

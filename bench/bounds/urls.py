@@ -30,6 +30,7 @@ def command(*args: Any) -> Any:
 
 
 def hit(request: HttpRequest) -> HttpResponse:
+    """The entry's bytes, as they are: no token, generation or header of a real hit."""
     return HttpResponse(command("GET", HIT_ENTRY_KEY), content_type="application/json")
 
 
