@@ -351,7 +351,8 @@ same run, minutes apart, under the same load. Load average (1 / 5 / 15 min) duri
 {targets}{bounds_section(results.get("bounds"), floor_rps)}{cpu_section(scenarios, results.get("bounds"))}
 How close the floor can get in this design is measured under "Lower bound of the floor" (in
 "CPU per request, in-process"): what the SPEC's other sections cost that request on their own.
-`bench/analysis.md` ("How close the floor can get in this design") reads it.
+`bench/analysis.md` reads both lower bounds ("What this design allows at all", "How close the
+floor can get in this design").
 
 ## Requests at {full:,} ratings
 
